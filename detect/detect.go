@@ -1,0 +1,141 @@
+// Package detect reads labels: every AIGC record and where it sits, foreign
+// provenance, seals, watermarks and explicit labels, and classifies the file
+// under the platform rules of the Labeling Measures Art. 6 as confirmed,
+// possible, suspected or none, with the evidence for that verdict.
+//
+// Like labeler it is pure (no disk, network or clock), and it reuses the
+// labeler's carriers: there is one parser per format in the whole program.
+package detect
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/aigclabel/aigclabel/labeler"
+	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/format"
+)
+
+// Verdicts, as the Measures Art. 6 names them.
+const (
+	Confirmed = "confirmed" // a valid implicit label (or a registered watermark) says AI-generated
+	Possible  = "possible"  // no implicit label, but the uploader declared AI generation
+	Suspected = "suspected" // no valid label, but traces of AI generation
+	None      = "none"
+)
+
+// Options controls Inspect.
+type Options struct {
+	// Declared is the uploader's own declaration that the content is
+	// AI-generated (Art. 6 (二)).
+	Declared bool `json:"declared,omitempty"`
+}
+
+// Report is the result of Inspect. Its JSON is the contract shared by the CLI
+// (--json), the server API and the browser.
+type Report struct {
+	Format   format.Kind      `json:"format"`
+	Verdict  string           `json:"verdict"`
+	Evidence []string         `json:"evidence"`
+	AIGC     *aigc.Record     `json:"aigc"`
+	Carriers []Carrier        `json:"carriers"`
+	Problems []string         `json:"problems"`
+	Foreign  []format.Foreign `json:"foreign"`
+	// ContentHash is the hex SHA-256 of the file with its metadata slot
+	// excluded, "" when the format has no carrier.
+	ContentHash string `json:"contentHash,omitempty"`
+}
+
+// Carrier is one AIGC record found in the file.
+type Carrier struct {
+	Kind   string `json:"kind"`
+	Offset int64  `json:"offset"`
+	Length int64  `json:"length"`
+	Valid  bool   `json:"valid"`
+}
+
+// Inspect reads every label in b and classifies the file. An error means the
+// input could not be read at all (unknown or corrupt format); a file without
+// labels gives a Report with verdict "none".
+func Inspect(ctx context.Context, b []byte, opts Options) (Report, error) {
+	rep := Report{Format: format.Sniff(b), Evidence: []string{}, Carriers: []Carrier{}, Problems: []string{}, Foreign: []format.Foreign{}}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	codec, err := labeler.CodecFor(rep.Format)
+	if err != nil {
+		if rep.Format == format.Unknown {
+			return rep, err
+		}
+		rep.Problems = append(rep.Problems, err.Error())
+	} else if err := inspectMetadata(codec, b, &rep); err != nil {
+		return rep, err
+	}
+	classify(&rep, opts)
+	return rep, nil
+}
+
+func inspectMetadata(codec format.Codec, b []byte, rep *Report) error {
+	md, err := codec.Read(b)
+	if err != nil {
+		return err
+	}
+	if h, err := codec.ContentHash(b); err == nil {
+		rep.ContentHash = hex.EncodeToString(h[:])
+	}
+	rep.Foreign = append(rep.Foreign, md.Foreign...)
+	// The reported record is the first valid one, else the first readable one.
+	var first *aigc.Record
+	firstValid := false
+	for _, s := range md.Records {
+		c := Carrier{Kind: s.Kind, Offset: s.Offset, Length: s.Length}
+		rec, probs, err := aigc.Parse(s.Payload)
+		where := fmt.Sprintf("%s at offset %d", s.Kind, s.Offset)
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", where, err))
+			rep.Carriers = append(rep.Carriers, c)
+			continue
+		}
+		for _, p := range probs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s", where, p))
+		}
+		if verr := rec.Validate(); verr != nil {
+			for _, fe := range verr.(aigc.ValidationError) {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s", where, fe.Error()))
+			}
+		}
+		c.Valid = rec.Valid()
+		rep.Carriers = append(rep.Carriers, c)
+		if first == nil || (c.Valid && !firstValid) {
+			r := rec
+			first, firstValid = &r, c.Valid
+		}
+	}
+	if len(md.Records) > 1 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d AIGC records found; GB 45438 6.1 c) allows one per file", len(md.Records)))
+	}
+	rep.AIGC = first
+	return nil
+}
+
+// classify applies the Measures Art. 6 rules to what was found.
+func classify(rep *Report, opts Options) {
+	valid := false
+	for _, c := range rep.Carriers {
+		valid = valid || c.Valid
+	}
+	switch {
+	case valid && rep.AIGC != nil:
+		rep.Verdict = Confirmed
+		rep.Evidence = append(rep.Evidence, fmt.Sprintf("valid AIGC record with Label %q from %s", rep.AIGC.Label, rep.AIGC.ContentProducer))
+	case opts.Declared:
+		rep.Verdict = Possible
+		rep.Evidence = append(rep.Evidence, "the uploader declared the content AI-generated")
+	case len(rep.Carriers) > 0:
+		rep.Verdict = Suspected
+		rep.Evidence = append(rep.Evidence, "an AIGC record is present but does not validate")
+	default:
+		rep.Verdict = None
+	}
+}
