@@ -37,6 +37,9 @@ type Options struct {
 	Explicit *ExplicitOptions `json:"explicit,omitempty"`
 	// Watermark, when set, embeds an invisible watermark.
 	Watermark *WatermarkOptions `json:"watermark,omitempty"`
+	// Quality is the JPEG quality used when the content is re-encoded (explicit
+	// label or watermark); 0 means 92.
+	Quality int `json:"quality,omitempty"`
 	// Seal, when set, signs the record into ReservedCode1.
 	Seal *SealOptions `json:"-"`
 
@@ -60,7 +63,6 @@ type ExplicitOptions struct {
 	At          string  `json:"at,omitempty"`          // audio: start (default), end, both or every:N
 	Insert      bool    `json:"insert,omitempty"`      // audio: insert the prompt instead of mixing it in
 	Style       string  `json:"style,omitempty"`       // text: the wording style
-	Quality     int     `json:"quality,omitempty"`     // JPEG re-encode quality (default 92)
 }
 
 // WatermarkOptions selects the invisible watermark.
