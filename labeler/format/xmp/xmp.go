@@ -1,0 +1,504 @@
+// Package xmp reads and edits the GB 45438 label inside an XMP packet: the
+// property TC260:AIGC of namespace http://www.tc260.org.cn/ns/AIGC/1.0/, whose
+// value is the Annex E record as JSON text. The image carriers (jpeg, png,
+// webp) extract the packet from their container and use this package for what
+// is inside it.
+//
+// Reading uses encoding/xml, with namespaces resolved, so any prefix bound to
+// the TC260 namespace is found, in element form (<TC260:AIGC>json</TC260:AIGC>)
+// and attribute form (TC260:AIGC="json"). Real packets written by Chinese
+// services carry quirks encoding/xml tolerates: an XML declaration before the
+// xpacket processing instruction, an empty begin="" and a doubled "??>" ending.
+//
+// Editing is string surgery on the packet bytes, not re-serialization: every
+// property other than the label keeps its bytes, so tools that compare or sign
+// XMP content still find what they wrote.
+package xmp
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/aigclabel/aigclabel/labeler/aigc"
+)
+
+// Namespace URIs this package knows.
+const (
+	NS      = "http://www.tc260.org.cn/ns/AIGC/1.0/" // TC260 AIGC namespace
+	Prefix  = "TC260"                                // prefix the TC260 guides use
+	nsRDF   = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	nsExif  = "http://ns.adobe.com/exif/1.0/"
+	nsXMP   = "http://ns.adobe.com/xap/1.0/"
+	nsTIFF  = "http://ns.adobe.com/tiff/1.0/"
+	nsXMLNS = "xmlns"
+)
+
+// MaxPacketSize bounds the packets Parse and Update accept. Real packets are a
+// few KiB; JPEG cannot hold more than 64 KiB in one segment.
+const MaxPacketSize = 16 << 20
+
+// Kinds of records Parse reports (the format.Slot Kind of the carrier).
+const (
+	KindTC260       = "xmp"             // TC260:AIGC
+	KindUserComment = "xmp-usercomment" // exif:UserComment holding an AIGC record
+)
+
+// Record is one AIGC record found in a packet.
+type Record struct {
+	// Kind is KindTC260 or KindUserComment.
+	Kind string
+	// Value is the property's text after XML unescaping: the JSON record.
+	Value []byte
+	// Attr reports the attribute form.
+	Attr bool
+
+	valStart, valEnd   int  // the escaped value: element content or attribute value
+	fullStart, fullEnd int  // the whole element, or the attribute with its leading space
+	quote              byte // attribute quote character
+}
+
+// Info is what Parse finds in a packet.
+type Info struct {
+	// Records holds every TC260:AIGC property and every exif:UserComment that
+	// holds an AIGC record, in packet order.
+	Records []Record
+	// DigitalSourceTypes holds IPTC DigitalSourceType values (any namespace,
+	// element text, attribute or rdf:resource).
+	DigitalSourceTypes []string
+	// Generators holds xmp:CreatorTool and tiff:Software values.
+	Generators []string
+
+	desc    *target // first rdf:Description: where a new property goes
+	rdf     *target // rdf:RDF, when there is no rdf:Description
+	dataEnd int     // bytes of the packet the XML parse covered
+}
+
+// target is an element a new property can be inserted into.
+type target struct {
+	tagStart, nameEnd, tagEnd int    // start tag '<', end of its qualified name, after '>'
+	qname                     string // qualified name as written
+	selfClosing               bool
+	prefix                    string // prefix bound to NS in scope, "" if none
+	prefixTaken               bool   // "TC260" is bound to another namespace in scope
+	rdfPrefix                 string // prefix bound to the RDF namespace, for rdf:RDF inserts
+}
+
+// ParseError reports a packet encoding/xml cannot read, with the byte offset in
+// the packet.
+type ParseError struct {
+	Offset int64
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("xmp: malformed packet at offset %d: %v", e.Offset, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// element is an open element during the scan.
+type element struct {
+	name      xml.Name
+	tagStart  int
+	tagEnd    int
+	ns        map[string]string // prefix -> URI declared on this element
+	text      bytes.Buffer
+	rec       int // index in Info.Records, or -1
+	kind      int // what the element's text is collected for
+	selfClose bool
+}
+
+const (
+	collectNone = iota
+	collectRecord
+	collectUserComment
+	collectSourceType
+	collectGenerator
+)
+
+// Parse finds the AIGC records and foreign provenance in an XMP packet. A
+// packet that is not well-formed XML returns a *ParseError together with what
+// was found before the error.
+func Parse(packet []byte) (*Info, error) {
+	info := &Info{}
+	if len(packet) > MaxPacketSize {
+		return info, &ParseError{Err: fmt.Errorf("packet of %d bytes exceeds the %d-byte limit", len(packet), MaxPacketSize)}
+	}
+	d := xml.NewDecoder(bytes.NewReader(packet))
+	var stack []*element
+	for {
+		off := int(d.InputOffset())
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return info, &ParseError{Offset: d.InputOffset(), Err: err}
+		}
+		end := int(d.InputOffset())
+		switch t := tok.(type) {
+		case xml.StartElement:
+			el := &element{name: t.Name, tagStart: off, tagEnd: end, rec: -1}
+			el.selfClose = end-off >= 2 && string(packet[end-2:end]) == "/>"
+			raw := scanAttrs(packet[off:end])
+			if len(raw) == len(t.Attr) {
+				for i, a := range t.Attr {
+					r := raw[i]
+					if a.Name.Space == nsXMLNS {
+						if el.ns == nil {
+							el.ns = map[string]string{}
+						}
+						el.ns[a.Name.Local] = a.Value
+						continue
+					}
+					info.attr(a, off+r.valStart, off+r.valEnd, off+r.fullStart, r.quote)
+				}
+			}
+			info.startElement(el, t.Attr, stack, packet, off, end)
+			stack = append(stack, el)
+		case xml.CharData:
+			if n := len(stack); n > 0 && stack[n-1].kind != collectNone {
+				stack[n-1].text.Write(t)
+			}
+			// Text of a record element may sit inside nested elements
+			// (rdf:Alt/rdf:li for exif:UserComment).
+			for i := len(stack) - 2; i >= 0; i-- {
+				if stack[i].kind != collectNone {
+					stack[i].text.Write(t)
+					break
+				}
+			}
+		case xml.EndElement:
+			if len(stack) == 0 {
+				break
+			}
+			el := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			info.endElement(el, off, end)
+		}
+	}
+	info.dataEnd = int(d.InputOffset())
+	return info, nil
+}
+
+// startElement classifies a new element.
+func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, packet []byte, off, end int) {
+	switch {
+	case el.name.Space == NS && el.name.Local == "AIGC":
+		el.kind = collectRecord
+		el.rec = len(info.Records)
+		info.Records = append(info.Records, Record{Kind: KindTC260, fullStart: off, valStart: end})
+	case el.name.Space == nsExif && el.name.Local == "UserComment":
+		el.kind = collectUserComment
+	case el.name.Local == "DigitalSourceType":
+		el.kind = collectSourceType
+		for _, a := range attrs {
+			if a.Name.Space == nsRDF && a.Name.Local == "resource" && a.Value != "" {
+				info.DigitalSourceTypes = append(info.DigitalSourceTypes, a.Value)
+			}
+		}
+	case el.name.Space == nsXMP && el.name.Local == "CreatorTool",
+		el.name.Space == nsTIFF && el.name.Local == "Software":
+		el.kind = collectGenerator
+	case el.name.Space == nsRDF && (el.name.Local == "Description" || el.name.Local == "RDF"):
+		t := &target{tagStart: off, tagEnd: end, selfClosing: el.selfClose}
+		t.qname = qname(packet[off:end])
+		t.nameEnd = off + 1 + len(t.qname)
+		all := append(stack[:len(stack):len(stack)], el)
+		for i := len(all) - 1; i >= 0; i-- {
+			for p, uri := range sortedNS(all[i].ns) {
+				if uri == NS && t.prefix == "" && !shadowed(all[i+1:], p) {
+					t.prefix = p
+				}
+				if p == Prefix && uri != NS && !shadowed(all[i+1:], p) {
+					t.prefixTaken = true
+				}
+				if uri == nsRDF && t.rdfPrefix == "" && !shadowed(all[i+1:], p) {
+					t.rdfPrefix = p
+				}
+			}
+		}
+		if el.name.Local == "Description" && info.desc == nil {
+			info.desc = t
+		} else if el.name.Local == "RDF" && info.rdf == nil {
+			info.rdf = t
+		}
+	}
+}
+
+// sortedNS iterates declarations in a fixed order, so results never depend on
+// map order.
+func sortedNS(m map[string]string) func(func(string, string) bool) {
+	return func(yield func(string, string) bool) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}
+
+// shadowed reports whether an inner element redeclares prefix p.
+func shadowed(inner []*element, p string) bool {
+	for _, el := range inner {
+		if _, ok := el.ns[p]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// endElement records what an element's text held.
+func (info *Info) endElement(el *element, off, end int) {
+	text := bytes.TrimSpace(el.text.Bytes())
+	switch el.kind {
+	case collectRecord:
+		r := &info.Records[el.rec]
+		r.Value = append([]byte(nil), text...)
+		r.fullEnd = end
+		r.valEnd = off
+		if el.selfClose {
+			r.valStart, r.valEnd = el.tagEnd, el.tagEnd
+		}
+	case collectUserComment:
+		if isRecord(text) {
+			info.Records = append(info.Records, Record{Kind: KindUserComment, Value: append([]byte(nil), text...),
+				fullStart: el.tagStart, fullEnd: end, valStart: el.tagEnd, valEnd: off})
+		}
+	case collectSourceType:
+		if len(text) > 0 {
+			info.DigitalSourceTypes = append(info.DigitalSourceTypes, string(text))
+		}
+	case collectGenerator:
+		if len(text) > 0 {
+			info.Generators = append(info.Generators, string(text))
+		}
+	}
+}
+
+// attr classifies one attribute of a start tag; valStart..valEnd is its raw
+// value and fullStart the whitespace before its name.
+func (info *Info) attr(a xml.Attr, valStart, valEnd, fullStart int, quote byte) {
+	switch {
+	case a.Name.Space == NS && a.Name.Local == "AIGC":
+		info.Records = append(info.Records, Record{Kind: KindTC260, Value: []byte(strings.TrimSpace(a.Value)), Attr: true,
+			valStart: valStart, valEnd: valEnd, fullStart: fullStart, fullEnd: valEnd + 1, quote: quote})
+	case a.Name.Space == nsExif && a.Name.Local == "UserComment":
+		if v := []byte(strings.TrimSpace(a.Value)); isRecord(v) {
+			info.Records = append(info.Records, Record{Kind: KindUserComment, Value: v, Attr: true,
+				valStart: valStart, valEnd: valEnd, fullStart: fullStart, fullEnd: valEnd + 1, quote: quote})
+		}
+	case a.Name.Local == "DigitalSourceType":
+		info.DigitalSourceTypes = append(info.DigitalSourceTypes, a.Value)
+	case a.Name.Space == nsXMP && a.Name.Local == "CreatorTool",
+		a.Name.Space == nsTIFF && a.Name.Local == "Software":
+		info.Generators = append(info.Generators, a.Value)
+	}
+}
+
+// isRecord reports whether text parses as an AIGC record: exif:UserComment
+// holds arbitrary comments, and only those that are labels count.
+func isRecord(text []byte) bool {
+	if !bytes.Contains(text, []byte("Label")) {
+		return false
+	}
+	_, _, err := aigc.Parse(text)
+	return err == nil
+}
+
+// rawAttr is an attribute's position inside a start tag.
+type rawAttr struct {
+	fullStart, valStart, valEnd int
+	quote                       byte
+}
+
+// scanAttrs finds the attributes of a well-formed start tag (encoding/xml
+// already accepted it), in order.
+func scanAttrs(tag []byte) []rawAttr {
+	var out []rawAttr
+	i := 1 + len(qname(tag))
+	for i < len(tag) {
+		ws := i
+		for i < len(tag) && isSpace(tag[i]) {
+			i++
+		}
+		if i >= len(tag) || tag[i] == '/' || tag[i] == '>' {
+			break
+		}
+		for i < len(tag) && tag[i] != '=' {
+			i++
+		}
+		i++
+		for i < len(tag) && isSpace(tag[i]) {
+			i++
+		}
+		if i >= len(tag) {
+			break
+		}
+		q := tag[i]
+		j := bytes.IndexByte(tag[i+1:], q)
+		if j < 0 {
+			break
+		}
+		out = append(out, rawAttr{fullStart: ws, valStart: i + 1, valEnd: i + 1 + j, quote: q})
+		i = i + 2 + j
+	}
+	return out
+}
+
+// qname returns the qualified name of a start tag.
+func qname(tag []byte) string {
+	i := 1
+	for i < len(tag) && !isSpace(tag[i]) && tag[i] != '/' && tag[i] != '>' {
+		i++
+	}
+	return string(tag[1:i])
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// packetHead is the xpacket header the XMP specification recommends; the id is
+// the fixed value every XMP writer uses.
+const (
+	packetHead = "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>"
+	packetTail = "<?xpacket end=\"w\"?>"
+)
+
+// Build returns a fresh packet holding only the TC260:AIGC property, in the
+// element form of the TC260 guide.
+func Build(rec aigc.Record) []byte {
+	var b bytes.Buffer
+	b.WriteString(packetHead)
+	b.WriteString(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="` + nsRDF + `">`)
+	b.WriteString(`<rdf:Description rdf:about="" xmlns:` + Prefix + `="` + NS + `">`)
+	b.WriteString(element1(Prefix, rec))
+	b.WriteString(`</rdf:Description></rdf:RDF></x:xmpmeta>`)
+	b.WriteString(packetTail)
+	return b.Bytes()
+}
+
+func element1(prefix string, rec aigc.Record) string {
+	return "<" + prefix + ":AIGC>" + escape(rec.Marshal(), 0) + "</" + prefix + ":AIGC>"
+}
+
+// ErrNoRDF is returned by Update for a packet without an rdf:RDF element to
+// put the property in.
+var ErrNoRDF = errors.New("xmp: packet has no rdf:RDF element")
+
+// edit replaces packet[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+// Update returns packet carrying rec as its only AIGC record: the first
+// TC260:AIGC property gets the new value (in the form it was written), other
+// TC260:AIGC properties and exif:UserComment copies of a record are removed,
+// and when there was none the property is added to the first rdf:Description
+// (with its namespace declaration when needed). Every other byte is kept.
+func Update(packet []byte, rec aigc.Record) ([]byte, error) {
+	info, err := Parse(packet)
+	if err != nil {
+		return nil, err
+	}
+	var edits []edit
+	primary := -1
+	for i, r := range info.Records {
+		if r.Kind == KindTC260 && primary < 0 {
+			primary = i
+			edits = append(edits, edit{r.valStart, r.valEnd, escape(rec.Marshal(), r.quote)})
+			continue
+		}
+		edits = append(edits, edit{r.fullStart, r.fullEnd, ""})
+	}
+	if primary < 0 {
+		switch t := info.desc; {
+		case t != nil:
+			prefix := t.prefix
+			if prefix == "" {
+				prefix = Prefix
+				if t.prefixTaken {
+					prefix = "TC260AIGC"
+				}
+				edits = append(edits, edit{t.nameEnd, t.nameEnd, " xmlns:" + prefix + `="` + NS + `"`})
+			}
+			el := element1(prefix, rec)
+			if t.selfClosing {
+				edits = append(edits, edit{t.tagEnd - 2, t.tagEnd, ">" + el + "</" + t.qname + ">"})
+			} else {
+				edits = append(edits, edit{t.tagEnd, t.tagEnd, el})
+			}
+		case info.rdf != nil && !info.rdf.selfClosing && info.rdf.rdfPrefix != "":
+			t, p := info.rdf, info.rdf.rdfPrefix
+			prefix := Prefix
+			if t.prefix != "" {
+				prefix = t.prefix
+			}
+			edits = append(edits, edit{t.tagEnd, t.tagEnd,
+				"<" + p + ":Description " + p + `:about="" xmlns:` + prefix + `="` + NS + `">` +
+					element1(prefix, rec) + "</" + p + ":Description>"})
+		default:
+			return nil, ErrNoRDF
+		}
+	}
+	return apply(packet, edits), nil
+}
+
+// apply performs non-overlapping edits; an edit inside one already applied
+// (a record nested in a replaced record) is dropped with the outer text.
+func apply(b []byte, edits []edit) []byte {
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].end < edits[j].end
+	})
+	var out bytes.Buffer
+	out.Grow(len(b) + 1024)
+	pos := 0
+	for _, e := range edits {
+		if e.start < pos {
+			continue
+		}
+		out.Write(b[pos:e.start])
+		out.WriteString(e.text)
+		pos = e.end
+	}
+	out.Write(b[pos:])
+	return out.Bytes()
+}
+
+// escape returns s as XML text; quote, when non-zero, is the attribute's
+// quote character, which must be escaped too.
+func escape(s []byte, quote byte) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '&':
+			b.WriteString("&amp;")
+		case c == '<':
+			b.WriteString("&lt;")
+		case c == '>':
+			b.WriteString("&gt;")
+		case c == '"' && quote == '"':
+			b.WriteString("&quot;")
+		case c == '\'' && quote == '\'':
+			b.WriteString("&apos;")
+		case quote != 0 && (c == '\t' || c == '\n' || c == '\r'):
+			fmt.Fprintf(&b, "&#x%X;", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

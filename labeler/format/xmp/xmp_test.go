@@ -1,0 +1,259 @@
+package xmp
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aigclabel/aigclabel/labeler/aigc"
+)
+
+var testRec = aigc.Record{Label: "1", ContentProducer: "001191110102MACQD9K64010000", ProduceID: "id-1/a&b<c>", ReservedCode1: `{"k":"v"}`}
+
+// quirky mimics the packet template Doubao and Jimeng write: an XML
+// declaration before the xpacket PI, begin="", a doubled "??>", and the JSON
+// escaped with &quot;.
+const quirky = `<?xml version="1.0" encoding="UTF-8"?><?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"??><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/"><TC260:AIGC>{&quot;Label&quot;:&quot;1&quot;,&quot;ContentProducer&quot;:&quot;P&quot;,&quot;ProduceID&quot;:&quot;X&quot;,&quot;ReservedCode1&quot;:&quot;&quot;,&quot;ContentPropagator&quot;:&quot;&quot;,&quot;PropagateID&quot;:&quot;&quot;,&quot;ReservedCode2&quot;:&quot;&quot;}</TC260:AIGC></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`
+
+// apple mimics an Apple XMP Core packet carrying the record in
+// exif:UserComment, beside unrelated properties.
+const apple = `<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0">
+   <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+      <rdf:Description rdf:about=""
+            xmlns:tiff="http://ns.adobe.com/tiff/1.0/"
+            xmlns:exif="http://ns.adobe.com/exif/1.0/">
+         <tiff:YResolution>1</tiff:YResolution>
+         <exif:UserComment>{"AIGC":{"Label":"1","ContentProducer":"MiniMax","ProduceID":"06cf","ReservedCode1":"{\"a\":1}","ContentPropagator":"MiniMax","PropagateID":"","ReservedCode2":""}}</exif:UserComment>
+         <exif:PixelYDimension>1024</exif:PixelYDimension>
+      </rdf:Description>
+   </rdf:RDF>
+</x:xmpmeta>
+`
+
+func parseOne(t *testing.T, packet []byte) Record {
+	t.Helper()
+	info, err := Parse(packet)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(info.Records) != 1 {
+		t.Fatalf("found %d records, want 1:\n%s", len(info.Records), packet)
+	}
+	return info.Records[0]
+}
+
+func TestParseQuirkyElement(t *testing.T) {
+	r := parseOne(t, []byte(quirky))
+	if r.Kind != KindTC260 || r.Attr {
+		t.Errorf("kind %q attr %v", r.Kind, r.Attr)
+	}
+	rec, _, err := aigc.Parse(r.Value)
+	if err != nil || rec.ContentProducer != "P" || rec.ProduceID != "X" {
+		t.Errorf("record %+v, %v from %s", rec, err, r.Value)
+	}
+}
+
+func TestParseAttributeFormAndOtherPrefix(t *testing.T) {
+	p := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description rdf:about="" xmlns:aigc="http://www.tc260.org.cn/ns/AIGC/1.0/" aigc:AIGC='{"Label":"2","ContentProducer":"&apos;Q&apos;","ProduceID":"Y"}'/>` +
+		`</rdf:RDF></x:xmpmeta>`
+	r := parseOne(t, []byte(p))
+	if !r.Attr {
+		t.Error("attribute form not reported")
+	}
+	rec, _, err := aigc.Parse(r.Value)
+	if err != nil || rec.Label != "2" || rec.ContentProducer != "'Q'" {
+		t.Errorf("record %+v, %v", rec, err)
+	}
+	out, err := Update([]byte(p), testRec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, out, testRec)
+	if !bytes.Contains(out, []byte(`aigc:AIGC='`)) {
+		t.Errorf("attribute form or prefix not kept:\n%s", out)
+	}
+}
+
+// checkOnly asserts packet holds exactly rec, and that encoding/xml, read
+// independently into a struct, agrees.
+func checkOnly(t *testing.T, packet []byte, rec aigc.Record) {
+	t.Helper()
+	r := parseOne(t, packet)
+	if r.Kind != KindTC260 || !bytes.Equal(r.Value, rec.Marshal()) {
+		t.Fatalf("record %s, want %s", r.Value, rec.Marshal())
+	}
+	var doc struct {
+		Desc []struct {
+			AIGC     []string `xml:"http://www.tc260.org.cn/ns/AIGC/1.0/ AIGC"`
+			AIGCAttr string   `xml:"http://www.tc260.org.cn/ns/AIGC/1.0/ AIGC,attr"`
+		} `xml:"RDF>Description"`
+	}
+	if err := xml.Unmarshal(packet, &doc); err != nil {
+		t.Fatalf("encoding/xml: %v", err)
+	}
+	var got []string
+	for _, d := range doc.Desc {
+		got = append(got, d.AIGC...)
+		if d.AIGCAttr != "" {
+			got = append(got, d.AIGCAttr)
+		}
+	}
+	if len(got) != 1 || got[0] != string(rec.Marshal()) {
+		t.Fatalf("encoding/xml finds %q", got)
+	}
+}
+
+func TestBuild(t *testing.T) {
+	p := Build(testRec)
+	checkOnly(t, p, testRec)
+	if !bytes.HasPrefix(p, []byte("<?xpacket begin=\"\uFEFF\"")) || !bytes.HasSuffix(p, []byte(`<?xpacket end="w"?>`)) {
+		t.Errorf("packet wrapper missing:\n%s", p)
+	}
+}
+
+func TestUpdateReplacesKeepingEverythingElse(t *testing.T) {
+	out, err := Update([]byte(quirky), testRec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, out, testRec)
+	i := strings.Index(quirky, "<TC260:AIGC>") + len("<TC260:AIGC>")
+	j := strings.Index(quirky, "</TC260:AIGC>")
+	if !bytes.HasPrefix(out, []byte(quirky[:i])) || !bytes.HasSuffix(out, []byte(quirky[j:])) {
+		t.Errorf("bytes outside the value changed:\n%s", out)
+	}
+	// Updating twice gives the same packet as once.
+	again, err := Update(out, testRec)
+	if err != nil || !bytes.Equal(again, out) {
+		t.Errorf("second update differs (%v):\n%s\n%s", err, out, again)
+	}
+}
+
+func TestUpdateMovesUserCommentRecord(t *testing.T) {
+	r := parseOne(t, []byte(apple))
+	if r.Kind != KindUserComment {
+		t.Fatalf("kind %q", r.Kind)
+	}
+	if rec, _, err := aigc.Parse(r.Value); err != nil || rec.ContentProducer != "MiniMax" {
+		t.Fatalf("usercomment record %+v %v", rec, err)
+	}
+	out, err := Update([]byte(apple), testRec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, out, testRec)
+	for _, keep := range []string{`x:xmptk="XMP Core 6.0.0"`, "<tiff:YResolution>1</tiff:YResolution>",
+		"<exif:PixelYDimension>1024</exif:PixelYDimension>", `xmlns:exif="http://ns.adobe.com/exif/1.0/">`} {
+		if !bytes.Contains(out, []byte(keep)) {
+			t.Errorf("lost %q:\n%s", keep, out)
+		}
+	}
+	if bytes.Contains(out, []byte("UserComment")) {
+		t.Errorf("old record left in exif:UserComment:\n%s", out)
+	}
+}
+
+func TestUpdateSelfClosingAndPrefixClash(t *testing.T) {
+	p := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description rdf:about="" xmlns:TC260="urn:other" TC260:x="1" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Tool 1"/>` +
+		`</rdf:RDF></x:xmpmeta>`
+	out, err := Update([]byte(p), testRec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, out, testRec)
+	info, _ := Parse(out)
+	if len(info.Generators) != 1 || info.Generators[0] != "Tool 1" {
+		t.Errorf("generators %q", info.Generators)
+	}
+	if !bytes.Contains(out, []byte(`TC260:x="1"`)) {
+		t.Errorf("other property lost:\n%s", out)
+	}
+}
+
+func TestUpdateNoDescription(t *testing.T) {
+	p := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><r:RDF xmlns:r="http://www.w3.org/1999/02/22-rdf-syntax-ns#"></r:RDF></x:xmpmeta>`
+	out, err := Update([]byte(p), testRec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, out, testRec)
+	if _, err := Update([]byte(`<a/>`), testRec); !errors.Is(err, ErrNoRDF) {
+		t.Errorf("packet without rdf:RDF: %v", err)
+	}
+}
+
+func TestDuplicatesCollapse(t *testing.T) {
+	p := strings.Replace(quirky, "</rdf:Description>",
+		`</rdf:Description><rdf:Description xmlns:T="http://www.tc260.org.cn/ns/AIGC/1.0/" T:AIGC="{}"/>`, 1)
+	info, err := Parse([]byte(p))
+	if err != nil || len(info.Records) != 2 {
+		t.Fatalf("%v, %d records", err, len(info.Records))
+	}
+	out, err := Update([]byte(p), testRec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, out, testRec)
+}
+
+func TestDigitalSourceType(t *testing.T) {
+	p := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia">` +
+		`<Iptc4xmpExt:DigitalSourceType rdf:resource="urn:a"/><Iptc4xmpExt:DigitalSourceType>urn:b</Iptc4xmpExt:DigitalSourceType>` +
+		`</rdf:Description></rdf:RDF></x:xmpmeta>`
+	info, err := Parse([]byte(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia", "urn:a", "urn:b"}
+	if strings.Join(info.DigitalSourceTypes, " ") != strings.Join(want, " ") {
+		t.Errorf("got %q", info.DigitalSourceTypes)
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	for _, p := range []string{quirky[:200], "<x:xmpmeta><a></b></x:xmpmeta>", "\x00\x01"} {
+		_, err := Parse([]byte(p))
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("%q: error %v, want *ParseError", p, err)
+		}
+		if _, err := Update([]byte(p), testRec); err == nil {
+			t.Errorf("%q: Update accepted a malformed packet", p)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(quirky))
+	f.Add([]byte(apple))
+	f.Add(Build(testRec))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		info, err := Parse(p)
+		if err != nil {
+			return
+		}
+		_ = info
+		out, err := Update(p, testRec)
+		if err != nil {
+			return
+		}
+		info2, err := Parse(out)
+		if err != nil {
+			t.Fatalf("updated packet does not parse: %v\n%q\n%q", err, p, out)
+		}
+		n := 0
+		for _, r := range info2.Records {
+			if r.Kind == KindTC260 && bytes.Equal(r.Value, testRec.Marshal()) {
+				n++
+			}
+		}
+		if n != 1 || len(info2.Records) != 1 {
+			t.Fatalf("after Update: %d records, %d matching\n%q\n%q", len(info2.Records), n, p, out)
+		}
+	})
+}
