@@ -88,11 +88,14 @@ type Signer interface {
 
 // Result is what Label returns.
 type Result struct {
-	Output      []byte      `json:"-"`
-	Format      format.Kind `json:"format"`
-	Record      aigc.Record `json:"aigc"`
-	ContentHash string      `json:"contentHash"` // hex SHA-256, metadata slot excluded
-	WatermarkID string      `json:"watermarkId,omitempty"`
+	Output []byte      `json:"-"`
+	Format format.Kind `json:"format"`
+	Record aigc.Record `json:"aigc"`
+	// ContentHash is the hex SHA-256 of the output with its metadata slot
+	// excluded, set when a seal was made (the seal binds it); detect.Inspect
+	// reports it for any file.
+	ContentHash string `json:"contentHash,omitempty"`
+	WatermarkID string `json:"watermarkId,omitempty"`
 	// Steps lists what was done, in order ("explicit", "watermark", "metadata",
 	// "seal", "verify").
 	Steps []string `json:"steps"`
@@ -158,27 +161,29 @@ func Label(ctx context.Context, in []byte, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	res.Steps = append(res.Steps, "verify")
-	res.Output, res.Record, res.ContentHash = out, rec, hex.EncodeToString(hash[:])
+	res.Output, res.Record, res.ContentHash = out, rec, hex.EncodeToString(hash)
 	if opts.Watermark != nil {
 		res.WatermarkID = fmt.Sprintf("%016x", WatermarkID(rec))
 	}
 	return res, nil
 }
 
-// writeRecord computes the content hash, seals rec when asked, and writes it.
-// Because the hash excludes the metadata slot, hashing before writing gives the
-// hash of the output.
-func writeRecord(codec format.Codec, body []byte, rec aigc.Record, seal *SealOptions) ([]byte, [32]byte, error) {
-	hash, err := codec.ContentHash(body)
-	if err != nil {
-		return nil, hash, err
-	}
+// writeRecord seals rec when asked and writes it. The content hash is computed
+// only for a seal: hashing costs more than the byte splice of metadata-only
+// labeling. Because the hash excludes the metadata slot, hashing the input
+// gives the hash of the output.
+func writeRecord(codec format.Codec, body []byte, rec aigc.Record, seal *SealOptions) (out []byte, hash []byte, err error) {
 	if seal != nil && seal.Signer != nil {
-		if rec.ReservedCode1, err = seal.Signer.Seal(rec, hash); err != nil {
-			return nil, hash, fmt.Errorf("labeler: sealing: %w", err)
+		h, err := codec.ContentHash(body)
+		if err != nil {
+			return nil, nil, err
 		}
+		if rec.ReservedCode1, err = seal.Signer.Seal(rec, h); err != nil {
+			return nil, nil, fmt.Errorf("labeler: sealing: %w", err)
+		}
+		hash = h[:]
 	}
-	out, err := codec.Write(body, rec)
+	out, err = codec.Write(body, rec)
 	return out, hash, err
 }
 
