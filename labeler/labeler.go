@@ -149,7 +149,7 @@ func Label(ctx context.Context, in []byte, opts Options) (Result, error) {
 		}
 		res.Steps = append(res.Steps, steps...)
 	}
-	out, hash, err := writeRecord(codec, body, rec, opts.Seal)
+	out, hash, err := writeRecord(codec, body, &rec, opts.Seal)
 	if err != nil {
 		return Result{}, err
 	}
@@ -172,18 +172,18 @@ func Label(ctx context.Context, in []byte, opts Options) (Result, error) {
 // only for a seal: hashing costs more than the byte splice of metadata-only
 // labeling. Because the hash excludes the metadata slot, hashing the input
 // gives the hash of the output.
-func writeRecord(codec format.Codec, body []byte, rec aigc.Record, seal *SealOptions) (out []byte, hash []byte, err error) {
+func writeRecord(codec format.Codec, body []byte, rec *aigc.Record, seal *SealOptions) (out []byte, hash []byte, err error) {
 	if seal != nil && seal.Signer != nil {
 		h, err := codec.ContentHash(body)
 		if err != nil {
 			return nil, nil, err
 		}
-		if rec.ReservedCode1, err = seal.Signer.Seal(rec, h); err != nil {
+		if rec.ReservedCode1, err = seal.Signer.Seal(*rec, h); err != nil {
 			return nil, nil, fmt.Errorf("labeler: sealing: %w", err)
 		}
 		hash = h[:]
 	}
-	out, err = codec.Write(body, rec)
+	out, err = codec.Write(body, *rec)
 	return out, hash, err
 }
 
