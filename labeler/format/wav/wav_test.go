@@ -1,0 +1,314 @@
+package wav
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aigclabel/aigclabel/internal/testenv"
+	"github.com/aigclabel/aigclabel/labeler/aigc"
+)
+
+// corpusWAVs returns the shared corpus WAV files (skipping when absent).
+func corpusWAVs(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(testenv.Corpus(t, "audio"), "*.wav"))
+	files = append(files, testenv.Corpus(t, "c2pa", "sample1.wav"))
+	if len(files) < 4 {
+		t.Fatalf("corpus WAV files missing: %q", files)
+	}
+	return files
+}
+
+// withoutSlot returns b without the byte range of the slot and without the
+// RIFF size field, which must change with it.
+func withoutSlot(b []byte, off, n int64) []byte {
+	out := append([]byte(nil), b[:4]...)
+	out = append(out, b[8:off]...)
+	return append(out, b[off+n:]...)
+}
+
+// TestCorpusLabel labels every corpus WAV and checks the result with our
+// reader, x/image/riff, ffmpeg and ffprobe: one record, every other byte kept,
+// the data chunk's samples unchanged, the content hash stable, and relabeling
+// replacing the record.
+func TestCorpusLabel(t *testing.T) {
+	for _, path := range corpusWAVs(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			in, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := testRecord("corpus-"+filepath.Base(path), true)
+			out, err := Codec{}.Write(in, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := Codec{}.Read(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Records) != 1 || !bytes.Equal(m.Records[0].Payload, rec.Marshal()) || m.Records[0].Kind != KindChunk {
+				t.Fatalf("records after Write: %+v", m.Records)
+			}
+			s := m.Records[0]
+			if !bytes.Equal(withoutSlot(out, s.Offset, s.Length), append(in[:4:4], in[8:]...)) {
+				t.Error("bytes outside the AIGC chunk changed")
+			}
+
+			// x/image/riff, strict: the chunk is where we say, before data, padded.
+			ids, bodies := strictChunks(t, out)
+			inIDs, _ := strictChunks(t, in)
+			i := slices.Index(ids, "AIGC")
+			if i < 0 || !bytes.Equal(bodies[i], rec.Marshal()) || ids[i+1] != "data" {
+				t.Fatalf("x/image/riff chunks %q: AIGC not found before data", ids)
+			}
+			if got := slices.Delete(slices.Clone(ids), i, i+1); !slices.Equal(got, inIDs) {
+				t.Errorf("chunk order %q, want %q plus AIGC", ids, inIDs)
+			}
+
+			// Samples: our decoder and ffmpeg see the same audio before and after.
+			pin, err := DecodePCM(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pout, err := DecodePCM(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(pin.Samples, pout.Samples, slices.Equal) {
+				t.Error("DecodePCM samples differ after labeling")
+			}
+			fin, fout := ffmpegF32(t, in), ffmpegF32(t, out)
+			if !slices.Equal(fin, fout) {
+				t.Errorf("ffmpeg decodes %d samples before labeling, %d after, or values differ", len(fin), len(fout))
+			}
+			if len(fin) != pin.Frames()*len(pin.Samples) {
+				t.Errorf("ffmpeg decodes %d samples, DecodePCM %d×%d", len(fin), pin.Frames(), len(pin.Samples))
+			}
+
+			// ffprobe finds the audio right after our chunk: the first packet's
+			// file position is the data chunk body.
+			pos := run(t, "ffprobe", "-v", "error", "-read_intervals", "%+#1", "-show_entries", "packet=pos", "-of", "csv=p=0", writeTemp(t, "out.wav", out))
+			want := s.Offset + s.Length + 8
+			if strings.TrimSpace(string(pos)) != itoa64(want) {
+				t.Errorf("ffprobe first packet at %s, want %d (data body after the AIGC chunk)", pos, want)
+			}
+
+			// Content hash: unchanged by labeling and relabeling.
+			h0, err := Codec{}.ContentHash(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h1, _ := Codec{}.ContentHash(out)
+			rec2 := testRecord("relabel-with-a-longer-id-"+filepath.Base(path), false)
+			out2, err := Codec{}.Write(out, rec2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h2, _ := Codec{}.ContentHash(out2)
+			if h0 != h1 || h1 != h2 {
+				t.Errorf("content hash changed: %x %x %x", h0, h1, h2)
+			}
+			m2, _ := Codec{}.Read(out2)
+			if len(m2.Records) != 1 || !bytes.Equal(m2.Records[0].Payload, rec2.Marshal()) || m2.Records[0].Offset != s.Offset {
+				t.Errorf("relabel: records %+v", m2.Records)
+			}
+			strictChunks(t, out2)
+		})
+	}
+}
+
+func itoa64(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// TestExiftoolReadsChunk uses exiftool as an independent RIFF reader: with -U
+// it shows unknown chunks, and the AIGC chunk's body must be the record.
+func TestExiftoolReadsChunk(t *testing.T) {
+	in, err := os.ReadFile(testenv.Corpus(t, "audio", "speech_jfk_16k_mono.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := testRecord("exiftool", true)
+	out, err := Codec{}.Write(in, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := run(t, "exiftool", "-U", "-b", "-RIFF:Unknown_AIGC", writeTemp(t, "x.wav", out))
+	// exiftool returns the pad byte of an odd-sized unknown chunk with its body.
+	got = bytes.TrimSuffix(got, []byte{0})
+	if !bytes.Equal(got, rec.Marshal()) {
+		t.Errorf("exiftool Unknown_AIGC = %q, want %q", got, rec.Marshal())
+	}
+}
+
+// TestGtkitListInfo reads and replaces the two places gtkit/aigc writes: an
+// AIGC chunk after data and an AIGC sub-chunk in LIST/INFO.
+func TestGtkitListInfo(t *testing.T) {
+	old := []byte(`{"AIGC":{"Label":"1","ContentProducer":"old"}}`)
+	info := func(subs ...any) []byte {
+		b := []byte("INFO")
+		for i := 0; i < len(subs); i += 2 {
+			b = appendChunk(b, [4]byte([]byte(subs[i].(string))), subs[i+1].([]byte))
+		}
+		return b
+	}
+	data := []byte{1, 2, 3, 4, 5, 6}
+	for _, tc := range []struct {
+		name     string
+		in       []byte
+		wantIDs  []string
+		wantInfo []byte // the LIST body left after Write, or nil when dropped
+	}{
+		{"shared list", buildWAV("fmt ", fmtPCM(1, 1, 8000, 16), "LIST", info("ISFT", []byte("Lavf\x00"), "AIGC", old, "INAM", []byte("x\x00")), "data", data, "AIGC", old),
+			[]string{"fmt ", "LIST", "data", "AIGC"}, info("ISFT", []byte("Lavf\x00"), "INAM", []byte("x\x00"))},
+		{"list of its own", buildWAV("fmt ", fmtPCM(1, 1, 8000, 16), "data", data, "AIGC", old, "LIST", info("AIGC", old)),
+			[]string{"fmt ", "data", "AIGC"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Codec{}.Read(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, r := range m.Records {
+				kinds = append(kinds, r.Kind)
+				if !bytes.Equal(r.Payload, old) {
+					t.Errorf("payload %q", r.Payload)
+				}
+				if _, _, err := aigc.Parse(r.Payload); err != nil {
+					t.Error(err)
+				}
+			}
+			slices.Sort(kinds)
+			if !slices.Equal(kinds, []string{KindChunk, KindListInfo}) {
+				t.Errorf("record kinds %q", kinds)
+			}
+			rec := testRecord("new", true)
+			out, err := Codec{}.Write(tc.in, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, bodies := strictChunks(t, out)
+			if !slices.Equal(ids, tc.wantIDs) {
+				t.Fatalf("chunks %q, want %q", ids, tc.wantIDs)
+			}
+			if i := slices.Index(ids, "LIST"); tc.wantInfo != nil && !bytes.Equal(bodies[i], tc.wantInfo) {
+				t.Errorf("LIST body %q, want %q", bodies[i], tc.wantInfo)
+			}
+			if !bytes.Equal(bodies[slices.Index(ids, "AIGC")], rec.Marshal()) {
+				t.Error("AIGC chunk not replaced in place")
+			}
+			m, _ = Codec{}.Read(out)
+			if len(m.Records) != 1 {
+				t.Errorf("%d records after Write", len(m.Records))
+			}
+			h0, _ := Codec{}.ContentHash(tc.in)
+			h1, _ := Codec{}.ContentHash(out)
+			if h0 != h1 {
+				t.Error("content hash changed")
+			}
+		})
+	}
+}
+
+// TestPaddingAndForeign checks odd-sized chunks (pad bytes kept, a missing
+// final pad byte tolerated and added), a C2PA chunk and an XMP chunk kept byte
+// for byte, and trailing bytes after the RIFF form kept.
+func TestPaddingAndForeign(t *testing.T) {
+	c2pa := []byte("\x00\x00\x00\x1fjumbc2pa odd-sized manifest store")
+	xmp := []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"/>`)
+	in := buildWAV("fmt ", fmtPCM(1, 1, 8000, 8), "_PMX", xmp, "C2PA", c2pa, "data", []byte{128, 129, 130})
+	in = in[:len(in)-1] // the final pad byte, left out as many writers do
+	binary.LittleEndian.PutUint32(in[4:], uint32(len(in)-8))
+	in = append(in, "trailing junk"...)
+	binary.LittleEndian.PutUint32(in[4:], uint32(len(in)-8-len("trailing junk")))
+
+	m, err := Codec{}.Read(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Foreign) != 1 || m.Foreign[0].Kind != "c2pa" || !bytes.Equal(m.Foreign[0].Data, c2pa) {
+		t.Errorf("foreign: %+v", m.Foreign)
+	}
+	if len(m.XMP) != 1 || !bytes.Equal(m.XMP[0].Payload, xmp) {
+		t.Errorf("xmp: %+v", m.XMP)
+	}
+	out, err := Codec{}.Write(in, testRecord("pad", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(out, []byte("\x00trailing junk")) {
+		t.Errorf("final pad byte not added or trailing bytes lost: %q", out[len(out)-16:])
+	}
+	ids, bodies := strictChunks(t, out[:len(out)-len("trailing junk")])
+	if !slices.Equal(ids, []string{"fmt ", "_PMX", "C2PA", "AIGC", "data"}) {
+		t.Errorf("chunks %q", ids)
+	}
+	if !bytes.Equal(bodies[2], c2pa) {
+		t.Error("C2PA chunk changed")
+	}
+	m, _ = Codec{}.Read(out)
+	if !bytes.Equal(m.Foreign[0].Data, c2pa) || m.Foreign[0].Offset != m.Records[0].Offset-int64(len(c2pa))-9 {
+		t.Errorf("C2PA chunk moved or changed: %+v", m.Foreign)
+	}
+	h0, _ := Codec{}.ContentHash(in)
+	h1, _ := Codec{}.ContentHash(out)
+	if h0 != h1 {
+		t.Error("content hash changed")
+	}
+}
+
+// TestMalformed checks that bad input gives a FormatError (or, for RF64, an
+// UnsupportedError) from every entry point, never a panic.
+func TestMalformed(t *testing.T) {
+	good := buildWAV("fmt ", fmtPCM(1, 1, 8000, 16), "data", []byte{1, 2, 3, 4})
+	set32 := func(b []byte, off int, v uint32) []byte {
+		b = slices.Clone(b)
+		binary.LittleEndian.PutUint32(b[off:], v)
+		return b
+	}
+	rf64 := slices.Clone(good)
+	copy(rf64, "RF64")
+	for _, tc := range []struct {
+		name        string
+		in          []byte
+		unsupported bool
+	}{
+		{"empty", nil, false},
+		{"short header", good[:11], false},
+		{"not RIFF", append([]byte("RIFX"), good[4:]...), false},
+		{"not WAVE", append(append([]byte(nil), good[:8]...), append([]byte("AVI "), good[12:]...)...), false},
+		{"RIFF size huge", set32(good, 4, 0xFFFFFFFF), false},
+		{"RIFF size tiny", set32(good, 4, 2), false},
+		{"truncated", good[:len(good)-3], false},
+		{"chunk size huge", set32(good, 16, 0xFFFFFFF0), false},
+		{"chunk size past form", set32(good, 40, 5), false},
+		{"stray bytes", func() []byte { b := append(slices.Clone(good), 1, 2, 3); return set32(b, 4, uint32(len(b)-8)) }(), false},
+		{"RF64", rf64, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check := func(what string, err error) {
+				t.Helper()
+				if tc.unsupported && !isUnsupported(err) || !tc.unsupported && !isFormatError(err) {
+					t.Errorf("%s: got %v (%T)", what, err, err)
+				}
+			}
+			_, err := Codec{}.Read(tc.in)
+			check("Read", err)
+			_, err = Codec{}.Write(tc.in, testRecord("x", true))
+			check("Write", err)
+			_, err = Codec{}.ContentHash(tc.in)
+			check("ContentHash", err)
+			_, err = DecodePCM(tc.in)
+			check("DecodePCM", err)
+		})
+	}
+}
