@@ -84,7 +84,7 @@ func cmdLabel(args []string, stdout, stderr io.Writer) int {
 	st, err := os.Stat(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "aigclabel label: %v\n", err)
-		return 2
+		return 1
 	}
 	if st.IsDir() {
 		return labelDir(in, *out, o, *jobs, *asJSON, stdout, stderr)
