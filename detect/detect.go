@@ -45,6 +45,68 @@ type Report struct {
 	// ContentHash is the hex SHA-256 of the file with its metadata slot
 	// excluded, "" when the format has no carrier.
 	ContentHash string `json:"contentHash,omitempty"`
+	// Seal reports the ReservedCode1/ReservedCode2 seals.
+	Seal *SealReport `json:"seal,omitempty"`
+	// Watermark reports the invisible watermark search (nil when not run).
+	Watermark *WatermarkReport `json:"watermark,omitempty"`
+	// Explicit reports explicit labels found in the content (nil when not run).
+	Explicit *ExplicitReport `json:"explicit,omitempty"`
+	// Fingerprint is the text fingerprint the registry matches excerpts and
+	// light edits against (text formats only).
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// SealReport gives the verification status of both seals.
+type SealReport struct {
+	Producer   SealStatus `json:"producer"`
+	Propagator SealStatus `json:"propagator"`
+}
+
+// SealStatus is one seal's verification result. Status is one of valid,
+// content-modified, invalid, unknown-key, expired-key, revoked-key, absent,
+// malformed.
+type SealStatus struct {
+	Status string `json:"status"`
+	KeyID  string `json:"keyId,omitempty"`
+	Alg    string `json:"alg,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// WatermarkReport is the invisible watermark search result.
+type WatermarkReport struct {
+	Found bool `json:"found"`
+	// Payload is the 64-bit watermark ID in hex (see labeler.WatermarkID).
+	Payload string `json:"payload,omitempty"`
+	// Confidence is the probability that an unmarked input gives a detection
+	// this strong (a false-positive probability: smaller is surer).
+	Confidence float64 `json:"confidence"`
+	BitErrors  int     `json:"bitErrors"`
+	// Segments lists, for audio, the seconds that carry the mark.
+	Segments []Segment `json:"segments,omitempty"`
+	// Note explains a search that could not run (image too small, too flat).
+	Note string `json:"note,omitempty"`
+}
+
+// Segment is a stretch of audio, in seconds.
+type Segment struct {
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+}
+
+// ExplicitReport lists the explicit labels found.
+type ExplicitReport struct {
+	Found    bool      `json:"found"`
+	Findings []Finding `json:"findings"`
+}
+
+// Finding is one explicit label: its kind (text, image-overlay,
+// audio-rhythm, audio-voice), the wording when known, where it is (a byte
+// offset, a corner, a time) and how sure the detector is (0 to 1).
+type Finding struct {
+	Kind       string  `json:"kind"`
+	Text       string  `json:"text,omitempty"`
+	Where      string  `json:"where"`
+	Confidence float64 `json:"confidence"`
 }
 
 // Carrier is one AIGC record found in the file.
