@@ -100,7 +100,7 @@ func rasterize(f *sfnt.Font, b *sfnt.Buffer, text string, ppem fixed.Int26_6) (t
 		if err != nil {
 			return textMask{}, fmt.Errorf("explicit: glyph %q: %w", r, err)
 		}
-		pr := image.Rect((pen+bounds.Min.X).Floor(), bounds.Min.Y.Floor(), (pen+bounds.Max.X).Ceil(), bounds.Max.Y.Ceil())
+		pr := image.Rect((pen + bounds.Min.X).Floor(), bounds.Min.Y.Floor(), (pen + bounds.Max.X).Ceil(), bounds.Max.Y.Ceil())
 		if !pr.Empty() {
 			all = all.Union(pr)
 		}
