@@ -17,6 +17,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/format"
 )
 
 // Tags this package reads.
@@ -134,10 +135,24 @@ func Parse(t []byte) (*Info, error) {
 		if count > 4 {
 			start = int(bo.Uint32(t[valOff:]))
 		}
+		// A value laid over the header or an IFD table is corrupt, and
+		// blanking it would destroy the structure.
+		for _, r := range [][2]int{{0, 8}, ifdRange(t, bo, ifd0), ifdRange(t, bo, exifIFD)} {
+			if start < r[1] && r[0] < start+len(v) && count > 4 {
+				return errorf(valOff, "UserComment value at %d overlaps the TIFF structure at %d-%d", start, r[0], r[1])
+			}
+		}
 		info.UserComment = decodeComment(v, start, info.bigEndian)
 		return nil
 	})
 	return info, err
+}
+
+// ifdRange returns the byte range of the IFD table at off (walkIFD has
+// checked it).
+func ifdRange(t []byte, bo binary.ByteOrder, off int) [2]int {
+	n := int(bo.Uint16(t[off:]))
+	return [2]int{off, off + 2 + 12*n + 4}
 }
 
 // walkIFD calls fn for every entry of the IFD at off, with the offset of the
@@ -248,4 +263,32 @@ func SetOrientation(t []byte, info *Info, v uint16) bool {
 		binary.LittleEndian.PutUint16(t[info.OrientationOffset:], v)
 	}
 	return true
+}
+
+// Collect adds what the TIFF data t holds to md: a UserComment that is an AIGC
+// record (Kind "exif-usercomment") and IFD0 Software as a generator, located
+// at the container element at off, length bytes long. Malformed EXIF is
+// skipped: it is someone else's data and holds no record we can read.
+func Collect(md *format.Metadata, t []byte, off, length int64) {
+	info, _ := Parse(t)
+	if u := info.UserComment; u != nil && u.IsRecord() {
+		md.Records = append(md.Records, format.Slot{Kind: "exif-usercomment", Offset: off, Length: length, Payload: u.Text})
+	}
+	if info.Software != "" {
+		md.Foreign = append(md.Foreign, format.Foreign{Kind: "generator", Offset: off, Length: length, Value: info.Software})
+	}
+}
+
+// Normalize returns t as a labeler's Write leaves it: with a UserComment
+// that holds an AIGC record blanked (a copy is made only then). Content
+// hashes use it so that moving the record to XMP does not change them.
+// changed reports whether there was a record to blank.
+func Normalize(t []byte) (out []byte, changed bool) {
+	info, err := Parse(t)
+	if err != nil || info.UserComment == nil || !info.UserComment.IsRecord() {
+		return t, false
+	}
+	c := append([]byte(nil), t...)
+	BlankUserComment(c, info.UserComment)
+	return c, true
 }

@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/format"
 )
 
 // Namespace URIs this package knows.
@@ -407,9 +408,45 @@ type edit struct {
 // and when there was none the property is added to the first rdf:Description
 // (with its namespace declaration when needed). Every other byte is kept.
 func Update(packet []byte, rec aigc.Record) ([]byte, error) {
+	return update(packet, &rec)
+}
+
+// Replace puts rec into a file holding several XMP packets (one label per
+// file, GB 45438 6.1 c): the first packet is updated as by Update, and AIGC
+// records in the others give way to it. The others are returned unchanged
+// (same slice) when they hold no record.
+func Replace(packets [][]byte, rec aigc.Record) ([][]byte, error) {
+	out := make([][]byte, len(packets))
+	for i, p := range packets {
+		var err error
+		if i == 0 {
+			out[i], err = update(p, &rec)
+		} else {
+			out[i], err = update(p, nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// update writes rec as the packet's only record; with rec nil, records are
+// replaced by nothing because the new one lives in another packet.
+func update(packet []byte, rec *aigc.Record) ([]byte, error) {
 	info, err := Parse(packet)
 	if err != nil {
 		return nil, err
+	}
+	if rec == nil {
+		if len(info.Records) == 0 {
+			return packet, nil
+		}
+		var edits []edit
+		for _, r := range info.Records {
+			edits = append(edits, edit{r.fullStart, r.fullEnd, ""})
+		}
+		return apply(packet, edits), nil
 	}
 	var edits []edit
 	primary := -1
@@ -432,7 +469,7 @@ func Update(packet []byte, rec aigc.Record) ([]byte, error) {
 				}
 				edits = append(edits, edit{t.nameEnd, t.nameEnd, " xmlns:" + prefix + `="` + NS + `"`})
 			}
-			el := element1(prefix, rec)
+			el := element1(prefix, *rec)
 			if t.selfClosing {
 				edits = append(edits, edit{t.tagEnd - 2, t.tagEnd, ">" + el + "</" + t.qname + ">"})
 			} else {
@@ -446,7 +483,7 @@ func Update(packet []byte, rec aigc.Record) ([]byte, error) {
 			}
 			edits = append(edits, edit{t.tagEnd, t.tagEnd,
 				"<" + p + ":Description " + p + `:about="" xmlns:` + prefix + `="` + NS + `">` +
-					element1(prefix, rec) + "</" + p + ":Description>"})
+					element1(prefix, *rec) + "</" + p + ":Description>"})
 		default:
 			return nil, ErrNoRDF
 		}
@@ -501,4 +538,26 @@ func escape(s []byte, quote byte) string {
 		}
 	}
 	return b.String()
+}
+
+// Collect adds what packet holds to md: the packet as an XMP slot, its AIGC
+// records, IPTC DigitalSourceType values and generator names, all located at
+// the container element (segment, chunk) at off, length bytes long. A
+// malformed packet is still listed as XMP; what was read before the error is
+// kept.
+func Collect(md *format.Metadata, packet []byte, off, length int64) {
+	md.XMP = append(md.XMP, format.Slot{Kind: KindTC260, Offset: off, Length: length, Payload: packet})
+	info, _ := Parse(packet)
+	for _, r := range info.Records {
+		if r.fullEnd == 0 {
+			continue // an element the parse error cut short
+		}
+		md.Records = append(md.Records, format.Slot{Kind: r.Kind, Offset: off, Length: length, Payload: r.Value})
+	}
+	for _, v := range info.DigitalSourceTypes {
+		md.Foreign = append(md.Foreign, format.Foreign{Kind: "iptc-digital-source-type", Offset: off, Length: length, Value: v})
+	}
+	for _, v := range info.Generators {
+		md.Foreign = append(md.Foreign, format.Foreign{Kind: "generator", Offset: off, Length: length, Value: v})
+	}
 }
