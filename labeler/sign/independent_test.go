@@ -290,4 +290,3 @@ func TestIndependentVerifierFreshSeals(t *testing.T) {
 		}
 	}
 }
-
