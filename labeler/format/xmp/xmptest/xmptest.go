@@ -217,6 +217,33 @@ func SamePixels(a, b image.Image) bool {
 	if a.Bounds() != b.Bounds() {
 		return false
 	}
+	// Same concrete type: compare the sample arrays directly.
+	switch a := a.(type) {
+	case *image.RGBA:
+		if b, ok := b.(*image.RGBA); ok {
+			return bytes.Equal(a.Pix, b.Pix)
+		}
+	case *image.NRGBA:
+		if b, ok := b.(*image.NRGBA); ok {
+			return bytes.Equal(a.Pix, b.Pix)
+		}
+	case *image.RGBA64:
+		if b, ok := b.(*image.RGBA64); ok {
+			return bytes.Equal(a.Pix, b.Pix)
+		}
+	case *image.NRGBA64:
+		if b, ok := b.(*image.NRGBA64); ok {
+			return bytes.Equal(a.Pix, b.Pix)
+		}
+	case *image.Gray:
+		if b, ok := b.(*image.Gray); ok {
+			return bytes.Equal(a.Pix, b.Pix)
+		}
+	case *image.YCbCr:
+		if b, ok := b.(*image.YCbCr); ok {
+			return a.SubsampleRatio == b.SubsampleRatio && bytes.Equal(a.Y, b.Y) && bytes.Equal(a.Cb, b.Cb) && bytes.Equal(a.Cr, b.Cr)
+		}
+	}
 	r := a.Bounds()
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {

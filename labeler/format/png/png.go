@@ -1,0 +1,439 @@
+// Package png carries the GB 45438 label in PNG files: the TC260:AIGC
+// property of an XMP packet in an uncompressed iTXt chunk with keyword
+// "XML:com.adobe.xmp", placed before the image data, as the TC260 image guide
+// and Doubao/Jimeng do.
+//
+// Read also finds records in tEXt/zTXt/iTXt chunks with keyword "AIGC"
+// (Alibaba Tongyi and Qwen; the guide's Annex B form), in eXIf UserComment
+// (Tencent Yuanbao, MiniMax derivatives) and in XMP exif:UserComment, and
+// reports foreign provenance: C2PA caBX chunks, Stable Diffusion "parameters"
+// text, Software text and IPTC DigitalSourceType. Write updates the XMP chunk
+// in place or inserts one right after IHDR, removes AIGC text chunks (the
+// record moves to XMP: one label per file), and blanks an eXIf UserComment
+// record in place. Every other chunk keeps its bytes and order. CRCs are
+// checked on read and computed on write.
+//
+// ContentHash is the SHA-256 of the file with every XMP iTXt chunk and every
+// tEXt/zTXt/iTXt chunk keyed "AIGC" left out (length, type, data and CRC), and
+// with an eXIf UserComment record read as the spaces Write leaves there (its
+// CRC recomputed). Writing or rewriting the label never changes it.
+package png
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"sort"
+
+	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/labeler/format/exif"
+	"github.com/aigclabel/aigclabel/labeler/format/xmp"
+)
+
+// Limits.
+const (
+	MaxSize     = 1 << 30 // largest file accepted
+	MaxInflated = 1 << 20 // largest decompressed zTXt/iTXt text read
+)
+
+const (
+	signature  = "\x89PNG\r\n\x1a\n"
+	xmpKeyword = "XML:com.adobe.xmp"
+	aigcKey    = "AIGC"
+)
+
+// Codec is the PNG carrier. The zero value is ready to use.
+type Codec struct{}
+
+var _ format.Codec = Codec{}
+
+// chunk is one chunk of the file.
+type chunk struct {
+	typ      string
+	off, end int    // from the length field to the end of the CRC
+	data     []byte // chunk data
+}
+
+func (c *chunk) ancillary() bool { return c.typ[0]&0x20 != 0 }
+
+// text is a decoded tEXt, zTXt or iTXt chunk.
+type text struct {
+	keyword    string
+	value      []byte // decoded value (inflated when compressed)
+	compressed bool
+	header     int // iTXt: bytes before the text (keyword through translated keyword)
+}
+
+func errorf(off int, format_ string, args ...any) error {
+	return format.Errorf(format.PNG, int64(off), format_, args...)
+}
+
+// file is a parsed PNG: its chunks through IEND and where trailing bytes (if
+// any) begin.
+type file struct {
+	chunks []chunk
+	rest   int
+}
+
+func parse(b []byte) (*file, error) {
+	if len(b) > MaxSize {
+		return nil, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
+	}
+	if !bytes.HasPrefix(b, []byte(signature)) {
+		return nil, errorf(0, "missing PNG signature")
+	}
+	f := &file{}
+	pos := len(signature)
+	for {
+		if len(b)-pos < 12 {
+			return nil, errorf(pos, "file ends before IEND (%d bytes left, a chunk needs 12)", len(b)-pos)
+		}
+		n := binary.BigEndian.Uint32(b[pos:])
+		if n > 0x7FFFFFFF || uint64(n) > uint64(len(b)-pos-12) {
+			return nil, errorf(pos, "chunk length %d runs past the end of the file (%d bytes)", n, len(b))
+		}
+		typ := b[pos+4 : pos+8]
+		for _, c := range typ {
+			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+				return nil, errorf(pos+4, "invalid chunk type % x", typ)
+			}
+		}
+		end := pos + 12 + int(n)
+		want := binary.BigEndian.Uint32(b[end-4:])
+		if got := crc32.ChecksumIEEE(b[pos+4 : end-4]); got != want {
+			return nil, errorf(end-4, "bad CRC for %s chunk: stored %08x, computed %08x", typ, want, got)
+		}
+		c := chunk{typ: string(typ), off: pos, end: end, data: b[pos+8 : end-4]}
+		if len(f.chunks) == 0 && c.typ != "IHDR" {
+			return nil, errorf(pos, "first chunk is %s, not IHDR", c.typ)
+		}
+		f.chunks = append(f.chunks, c)
+		pos = end
+		if c.typ == "IEND" {
+			f.rest = pos
+			return f, nil
+		}
+	}
+}
+
+// decodeText reads a text chunk; ok is false for other chunks and for text
+// chunks too malformed to read (they are then left alone).
+func decodeText(c *chunk) (t text, ok bool) {
+	if c.typ != "tEXt" && c.typ != "zTXt" && c.typ != "iTXt" {
+		return t, false
+	}
+	d := c.data
+	k := bytes.IndexByte(d, 0)
+	if k < 1 || k > 79 {
+		return t, false
+	}
+	t.keyword = string(d[:k])
+	d = d[k+1:]
+	switch c.typ {
+	case "tEXt":
+		t.value = d
+	case "zTXt":
+		if len(d) < 1 || d[0] != 0 {
+			return t, false
+		}
+		v, err := inflate(d[1:])
+		if err != nil {
+			return t, false
+		}
+		t.value, t.compressed = v, true
+	case "iTXt":
+		if len(d) < 2 {
+			return t, false
+		}
+		flag, method := d[0], d[1]
+		rest := d[2:]
+		l := bytes.IndexByte(rest, 0)
+		if l < 0 {
+			return t, false
+		}
+		tr := bytes.IndexByte(rest[l+1:], 0)
+		if tr < 0 {
+			return t, false
+		}
+		body := rest[l+1+tr+1:]
+		t.header = len(c.data) - len(body)
+		switch {
+		case flag == 0:
+			t.value = body
+		case flag == 1 && method == 0:
+			v, err := inflate(body)
+			if err != nil {
+				return t, false
+			}
+			t.value, t.compressed = v, true
+		default:
+			return t, false
+		}
+	}
+	return t, true
+}
+
+// inflate decompresses zlib data, refusing more than MaxInflated bytes.
+func inflate(d []byte) ([]byte, error) {
+	r, err := zlib.NewReader(bytes.NewReader(d))
+	if err != nil {
+		return nil, err
+	}
+	v, err := io.ReadAll(io.LimitReader(r, MaxInflated+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(v) > MaxInflated {
+		return nil, fmt.Errorf("text inflates to more than %d bytes", MaxInflated)
+	}
+	return v, nil
+}
+
+// kind of a chunk for this package.
+const (
+	kindOther = iota
+	kindXMP
+	kindAIGC
+	kindExif
+)
+
+func classify(c *chunk) (int, text) {
+	if c.typ == "eXIf" {
+		return kindExif, text{}
+	}
+	t, ok := decodeText(c)
+	switch {
+	case !ok:
+		return kindOther, t
+	case c.typ == "iTXt" && t.keyword == xmpKeyword:
+		return kindXMP, t
+	case t.keyword == aigcKey:
+		return kindAIGC, t
+	}
+	return kindOther, t
+}
+
+var textKinds = map[string]string{"tEXt": "png-text", "zTXt": "png-ztxt", "iTXt": "png-itxt"}
+
+// Read finds the AIGC records (XMP, AIGC text chunks, eXIf UserComment), the
+// XMP packets and foreign provenance.
+func (Codec) Read(b []byte) (*format.Metadata, error) {
+	f, err := parse(b)
+	if err != nil {
+		return nil, err
+	}
+	md := &format.Metadata{}
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		off, n := int64(c.off), int64(c.end-c.off)
+		kind, t := classify(c)
+		switch kind {
+		case kindXMP:
+			xmp.Collect(md, t.value, off, n)
+		case kindAIGC:
+			md.Records = append(md.Records, format.Slot{Kind: textKinds[c.typ], Offset: off, Length: n, Payload: t.value})
+		case kindExif:
+			exif.Collect(md, c.data, off, n)
+		default:
+			switch {
+			case c.typ == "caBX":
+				md.Foreign = append(md.Foreign, format.Foreign{Kind: "c2pa", Offset: off, Length: n,
+					Value: "C2PA manifest store (caBX chunk)", Data: c.data})
+			case t.keyword == "parameters":
+				md.Foreign = append(md.Foreign, format.Foreign{Kind: "generator", Offset: off, Length: n,
+					Value: "Stable Diffusion parameters: " + clip(t.value, 200)})
+			case t.keyword == "Software":
+				md.Foreign = append(md.Foreign, format.Foreign{Kind: "generator", Offset: off, Length: n, Value: clip(t.value, 200)})
+			}
+		}
+	}
+	return md, nil
+}
+
+// clip shortens s to about n bytes for a human-readable value.
+func clip(s []byte, n int) string {
+	if len(s) <= n {
+		return string(s)
+	}
+	return string(s[:n]) + "…"
+}
+
+// Write returns b carrying rec in its XMP iTXt chunk and no other record.
+func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	f, err := parse(b)
+	if err != nil {
+		return nil, err
+	}
+	var xmps []*chunk
+	var packets [][]byte
+	var headers [][]byte
+	var edits []splice
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		kind, t := classify(c)
+		switch kind {
+		case kindXMP:
+			xmps = append(xmps, c)
+			packets = append(packets, t.value)
+			h := c.data[:t.header]
+			if t.compressed {
+				h = []byte(xmpKeyword + "\x00\x00\x00\x00\x00")
+			}
+			headers = append(headers, h)
+		case kindAIGC:
+			edits = append(edits, splice{c.off, c.end, nil})
+		case kindExif:
+			if n, changed := exif.Normalize(c.data); changed {
+				edits = append(edits, splice{c.off, c.end, makeChunk("eXIf", n)})
+			}
+		}
+	}
+	if len(xmps) == 0 {
+		ihdr := f.chunks[0].end
+		edits = append(edits, splice{ihdr, ihdr, xmpChunk(nil, xmp.Build(rec))})
+	} else {
+		if packets, err = xmp.Replace(packets, rec); err != nil {
+			return nil, errorf(xmps[0].off, "existing XMP packet cannot be updated: %v", err)
+		}
+		for i, c := range xmps {
+			edits = append(edits, splice{c.off, c.end, xmpChunk(headers[i], packets[i])})
+		}
+	}
+	return apply(b, edits), nil
+}
+
+// xmpChunk builds an uncompressed iTXt chunk holding packet; header is the
+// original chunk's bytes before the text, or nil for a fresh chunk.
+func xmpChunk(header, packet []byte) []byte {
+	if header == nil {
+		header = []byte(xmpKeyword + "\x00\x00\x00\x00\x00")
+	}
+	d := make([]byte, 0, len(header)+len(packet))
+	d = append(d, header...)
+	return makeChunk("iTXt", append(d, packet...))
+}
+
+// makeChunk returns the bytes of a chunk: length, type, data, CRC.
+func makeChunk(typ string, data []byte) []byte {
+	c := make([]byte, 8, 12+len(data))
+	binary.BigEndian.PutUint32(c, uint32(len(data)))
+	copy(c[4:], typ)
+	c = append(c, data...)
+	return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+}
+
+// splice replaces b[start:end] with data.
+type splice struct {
+	start, end int
+	data       []byte
+}
+
+// apply performs splices (insertions before the replacement of what follows
+// them).
+func apply(b []byte, edits []splice) []byte {
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].end < edits[j].end
+	})
+	n := len(b)
+	for _, e := range edits {
+		n += len(e.data) - (e.end - e.start)
+	}
+	out := make([]byte, 0, n)
+	pos := 0
+	for _, e := range edits {
+		out = append(out, b[pos:e.start]...)
+		out = append(out, e.data...)
+		pos = e.end
+	}
+	return append(out, b[pos:]...)
+}
+
+// ContentHash is the SHA-256 of b without its XMP and AIGC text chunks, with
+// an eXIf UserComment record read as blanked (see the package comment).
+func (Codec) ContentHash(b []byte) ([32]byte, error) {
+	f, err := parse(b)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	h := sha256.New()
+	h.Write(b[:len(signature)])
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		switch kind, _ := classify(c); kind {
+		case kindXMP, kindAIGC:
+		case kindExif:
+			n, _ := exif.Normalize(c.data)
+			h.Write(makeChunk("eXIf", n))
+		default:
+			h.Write(b[c.off:c.end])
+		}
+	}
+	h.Write(b[f.rest:])
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+// pixelBound lists ancillary chunks that describe the original encoding
+// (bit depth, palette, colour type) and must not be copied to a re-encoded
+// image; animation chunks are dropped with the original frames.
+var pixelBound = map[string]bool{"tRNS": true, "bKGD": true, "sBIT": true, "hIST": true, "sPLT": true,
+	"acTL": true, "fcTL": true, "fdAT": true}
+
+// TransplantMetadata returns encoded (a PNG freshly encoded from edited
+// pixels, such as image/png writes) carrying orig's ancillary chunks: those
+// orig has before IDAT (iCCP, sRGB, gAMA, cHRM, pHYs, text, eXIf, caBX, ...)
+// go right after encoded's IHDR, in orig's order, and those after IDAT go
+// before IEND. Chunks tied to orig's bit depth or palette (tRNS, bKGD, sBIT,
+// hIST, sPLT) and animation chunks are not copied; encoded's own ancillary
+// chunks are replaced.
+func TransplantMetadata(orig, encoded []byte) ([]byte, error) {
+	fo, err := parse(orig)
+	if err != nil {
+		return nil, err
+	}
+	fe, err := parse(encoded)
+	if err != nil {
+		return nil, err
+	}
+	var pre, post [][]byte
+	seenIDAT := false
+	for i := range fo.chunks {
+		c := &fo.chunks[i]
+		if c.typ == "IDAT" {
+			seenIDAT = true
+		}
+		if !c.ancillary() || pixelBound[c.typ] {
+			continue
+		}
+		if seenIDAT {
+			post = append(post, orig[c.off:c.end])
+		} else {
+			pre = append(pre, orig[c.off:c.end])
+		}
+	}
+	out := make([]byte, 0, len(encoded)+len(orig)-fo.rest)
+	out = append(out, encoded[:len(signature)]...)
+	for i := range fe.chunks {
+		c := &fe.chunks[i]
+		if c.ancillary() && !pixelBound[c.typ] {
+			continue
+		}
+		if c.typ == "IEND" {
+			out = append(out, bytes.Join(post, nil)...)
+		}
+		out = append(out, encoded[c.off:c.end]...)
+		if c.typ == "IHDR" {
+			out = append(out, bytes.Join(pre, nil)...)
+		}
+	}
+	return out, nil
+}
