@@ -1,0 +1,302 @@
+package explicit
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aigclabel/aigclabel/labeler/format"
+)
+
+// TextStyle selects the wording LabelText adds.
+type TextStyle string
+
+// The text styles. The zero value means StyleBracket.
+const (
+	StyleBracket  TextStyle = "bracket"  // 【AI生成】
+	StyleSentence TextStyle = "sentence" // 本内容由人工智能生成
+	// StyleEnglish keeps the Chinese elements the standard requires after
+	// the English words: "AI-generated (AI生成)".
+	StyleEnglish TextStyle = "english"
+)
+
+// Wording returns the text a style adds.
+func (s TextStyle) Wording() (string, error) {
+	switch s {
+	case StyleBracket, "":
+		return "【AI生成】", nil
+	case StyleSentence:
+		return "本内容由人工智能生成", nil
+	case StyleEnglish:
+		return "AI-generated (AI生成)", nil
+	}
+	return "", fmt.Errorf("explicit: unknown text style %q (want bracket, sentence or english)", string(s))
+}
+
+// TextOptions controls LabelText. The zero value adds 【AI生成】 at the start.
+type TextOptions struct {
+	Style TextStyle
+	// Text, when set, is a custom wording (checked by CheckWording) used
+	// instead of Style's.
+	Text string
+	// At is "start" (default), "end" or "both".
+	At string
+}
+
+// Where a text label sits.
+const (
+	AtStart  = "start"
+	AtEnd    = "end"
+	AtMiddle = "middle"
+)
+
+// LabelText adds the explicit label to a text document of the given kind
+// and returns the new document. It is idempotent: where FindText already
+// sees a label at a requested position, none is added there.
+//
+//   - HTML: a visible <p class="aigc-label"> element right after <body>
+//     (start) or right before </body> (end); without a body, after </head>
+//     or <html>, or at the very start or end.
+//   - Markdown: a paragraph of its own, after the front matter if any (start)
+//     or after the last line (end).
+//   - Plain text: a line of its own, keeping the document's line ending.
+func LabelText(text string, kind format.Kind, opts TextOptions) (string, error) {
+	if !utf8.ValidString(text) {
+		return "", fmt.Errorf("explicit: text is not valid UTF-8")
+	}
+	label := opts.Text
+	if label != "" {
+		if err := CheckWording(label); err != nil {
+			return "", err
+		}
+	} else {
+		var err error
+		if label, err = opts.Style.Wording(); err != nil {
+			return "", err
+		}
+	}
+	var start, end bool
+	switch opts.At {
+	case "", AtStart:
+		start = true
+	case AtEnd:
+		end = true
+	case "both":
+		start, end = true, true
+	default:
+		return "", fmt.Errorf("explicit: text position %q: want start, end or both", opts.At)
+	}
+	for _, f := range FindText(text) {
+		switch f.Position {
+		case AtStart:
+			start = false
+		case AtEnd:
+			end = false
+		}
+	}
+	nl := "\n"
+	if strings.Contains(text, "\r\n") {
+		nl = "\r\n"
+	}
+	switch kind {
+	case format.HTML:
+		el := `<p class="aigc-label">` + html.EscapeString(label) + `</p>`
+		if start {
+			i := htmlStart(text)
+			text = text[:i] + nl + el + nl + text[i:]
+		}
+		if end {
+			i := htmlEnd(text)
+			text = text[:i] + nl + el + nl + text[i:]
+		}
+	case format.Markdown, format.Text, format.Unknown:
+		if start {
+			i := 0
+			if kind == format.Markdown {
+				i = frontMatterEnd(text)
+			}
+			text = text[:i] + label + nl + nl + text[i:]
+		}
+		if end {
+			if text != "" && !strings.HasSuffix(text, "\n") {
+				text += nl
+			}
+			text += nl + label + nl
+		}
+	default:
+		return "", &format.UnsupportedError{Format: kind, Msg: "not a text format"}
+	}
+	return text, nil
+}
+
+var (
+	reBodyOpen  = regexp.MustCompile(`(?i)<body(?:\s[^>]*)?>`)
+	reHeadClose = regexp.MustCompile(`(?i)</head\s*>`)
+	reHTMLOpen  = regexp.MustCompile(`(?i)<html(?:\s[^>]*)?>`)
+	reDoctype   = regexp.MustCompile(`(?i)^\s*<!doctype[^>]*>`)
+	reBodyClose = regexp.MustCompile(`(?i)</body\s*>`)
+	reHTMLClose = regexp.MustCompile(`(?i)</html\s*>`)
+)
+
+// htmlStart is where a start label goes: just inside <body>.
+func htmlStart(s string) int {
+	for _, re := range []*regexp.Regexp{reBodyOpen, reHeadClose, reHTMLOpen, reDoctype} {
+		if m := re.FindStringIndex(s); m != nil {
+			return m[1]
+		}
+	}
+	return 0
+}
+
+// htmlEnd is where an end label goes: just before the last </body>.
+func htmlEnd(s string) int {
+	for _, re := range []*regexp.Regexp{reBodyClose, reHTMLClose} {
+		if m := re.FindAllStringIndex(s, -1); m != nil {
+			return m[len(m)-1][0]
+		}
+	}
+	return len(s)
+}
+
+// frontMatterEnd returns the offset just after a YAML front matter block
+// (--- ... --- or ...), or 0 when there is none.
+func frontMatterEnd(s string) int {
+	body := strings.TrimPrefix(s, "\uFEFF")
+	off := len(s) - len(body)
+	first, rest, ok := strings.Cut(body, "\n")
+	if !ok || strings.TrimRight(first, "\r") != "---" {
+		return 0
+	}
+	p := off + len(first) + 1
+	for rest != "" {
+		line, next, _ := strings.Cut(rest, "\n")
+		p += len(line)
+		if next != "" || strings.HasSuffix(rest, "\n") {
+			p++
+		}
+		if t := strings.TrimRight(line, "\r \t"); t == "---" || t == "..." {
+			return p
+		}
+		rest = next
+	}
+	return 0
+}
+
+// TextFinding is an explicit-label wording found in text.
+type TextFinding struct {
+	Text     string `json:"text"`     // as it appears in the document
+	Offset   int    `json:"offset"`   // byte offset of Text in the document
+	Position string `json:"position"` // start, end or middle
+	// Compliant reports whether the wording has both GB 45438 elements in
+	// Chinese (人工智能/AI and 生成/合成); English-only wordings do not.
+	Compliant bool `json:"compliant"`
+}
+
+// wordingRE matches wordings on normalized text (full-width folded to ASCII,
+// ASCII lower-cased). Chinese: an AI element followed by a generation
+// element, optionally framed ("本内容由…", brackets). English: "AI-generated",
+// "AI synthesized", "generated by AI".
+var wordingRE = regexp.MustCompile(
+	`[【\[(（「『<]?\s*(?:(?:本|此|该)?(?:内容|文本|文章|图片|图像|音频|视频)?由)?\s*` +
+		`(?:人工智能|\bai\b)\s*[-·・]?\s*(?:生成\s*[/／、和与及]?\s*合成|生成|合成)(?:内容)?\s*[】\])）」』>]?` +
+		`|\bai[\s-]*(?:generated|synthesi[sz]ed)\b|\b(?:generated|synthesi[sz]ed|created) (?:by|with|using) (?:an )?ai\b`)
+
+// normalize folds full-width ASCII and the ideographic space to ASCII and
+// lower-cases ASCII letters, keeping, for every byte of the result, the
+// offset of the source byte it came from.
+func normalize(s string) (string, []int) {
+	var b strings.Builder
+	offs := make([]int, 0, len(s)+1)
+	for i, r := range s {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E && r != '（' && r != '）':
+			r -= 0xFEE0
+		case r == 0x3000:
+			r = ' '
+		}
+		if r < utf8.RuneSelf {
+			r = unicode.ToLower(r)
+		}
+		n := b.Len()
+		b.WriteRune(r)
+		for range b.Len() - n {
+			offs = append(offs, i)
+		}
+	}
+	offs = append(offs, len(s))
+	return b.String(), offs
+}
+
+// FindText finds explicit-label wordings in text (plain, Markdown or HTML),
+// with their byte offsets and whether they sit at the start, the end or in
+// the middle of the visible content (markup, front matter and whitespace
+// aside, at most 32 characters or 5% of it before or after; the nearer end
+// wins in short documents).
+func FindText(text string) []TextFinding {
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
+	norm, offs := normalize(text)
+	vis := visibleIndex(text)
+	total := vis[len(text)]
+	slack := max(32, total/20)
+	var out []TextFinding
+	for _, m := range wordingRE.FindAllStringIndex(norm, -1) {
+		a, b := offs[m[0]], offs[m[1]]
+		raw := strings.TrimSpace(text[a:b])
+		a += strings.Index(text[a:b], raw)
+		b = a + len(raw)
+		pos := AtMiddle
+		before, after := vis[a], total-vis[b]
+		switch {
+		case before <= slack && before <= after:
+			pos = AtStart
+		case after <= slack:
+			pos = AtEnd
+		}
+		out = append(out, TextFinding{Text: raw, Offset: a, Position: pos, Compliant: CheckWording(wordingCore(raw)) == nil})
+	}
+	return out
+}
+
+// wordingCore returns s with full-width AI folded, for the element check.
+func wordingCore(s string) string {
+	return strings.NewReplacer("ＡＩ", "AI", "ai", "AI", "Ai", "AI", "aI", "AI").Replace(s)
+}
+
+// visibleIndex returns, for each byte offset of s (and len(s)), how many
+// visible characters precede it: not whitespace, not inside an HTML tag, an
+// HTML head, script or style element, or a Markdown front matter.
+func visibleIndex(s string) []int {
+	idx := make([]int, len(s)+1)
+	skipUntil := frontMatterEnd(s)
+	if m := reBodyOpen.FindStringIndex(s); m != nil {
+		skipUntil = max(skipUntil, m[1])
+	}
+	n := 0
+	inTag := false
+	for i := 0; i < len(s); {
+		idx[i] = n
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case i < skipUntil:
+		case r == '<' && i+1 < len(s) && (isASCIILetter(s[i+1]) || s[i+1] == '/' || s[i+1] == '!'):
+			inTag = true
+		case inTag:
+			inTag = r != '>'
+		case !unicode.IsSpace(r):
+			n++
+		}
+		for k := 1; k < size; k++ {
+			idx[i+k] = n
+		}
+		i += size
+	}
+	idx[len(s)] = n
+	return idx
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
