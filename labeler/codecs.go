@@ -2,10 +2,14 @@ package labeler
 
 import (
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/labeler/format/text"
 )
 
 // codecs maps each format to its carrier. One line per carrier package.
-var codecs = map[format.Kind]format.Codec{}
+var codecs = map[format.Kind]format.Codec{
+	format.HTML:     text.HTMLCodec{},
+	format.Markdown: text.MarkdownCodec{},
+}
 
 // CodecFor returns the carrier of kind, or an *format.UnsupportedError.
 func CodecFor(kind format.Kind) (format.Codec, error) {
