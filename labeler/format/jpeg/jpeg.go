@@ -268,7 +268,12 @@ type splice struct {
 // apply performs splices given in file order (insertions before the
 // replacement of what follows them).
 func apply(b []byte, edits []splice) []byte {
-	sort.SliceStable(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].end < edits[j].end
+	})
 	n := len(b)
 	for _, e := range edits {
 		n += len(e.data) - (e.end - e.start)
