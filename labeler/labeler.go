@@ -114,11 +114,14 @@ func Label(ctx context.Context, in []byte, opts Options) (Result, error) {
 		return Result{}, ErrNoProducer
 	}
 	kind := format.Sniff(in)
+	contentOps := opts.Explicit != nil || opts.Watermark != nil
 	codec, err := CodecFor(kind)
-	if err != nil {
+	if err != nil && !(kind == format.Text && contentOps) {
+		if kind == format.Text {
+			err = &format.UnsupportedError{Format: kind, Msg: "plain text has no metadata carrier: label it with --explicit and/or --watermark"}
+		}
 		return Result{}, err
 	}
-	res := Result{Format: kind}
 	rec := aigc.Record{
 		Label:           opts.Label,
 		ContentProducer: opts.Producer,
@@ -138,8 +141,9 @@ func Label(ctx context.Context, in []byte, opts Options) (Result, error) {
 	if err := validate(rec); err != nil {
 		return Result{}, err
 	}
+	var res Result
 	body := in
-	if opts.Explicit != nil || opts.Watermark != nil {
+	if contentOps {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
@@ -148,20 +152,31 @@ func Label(ctx context.Context, in []byte, opts Options) (Result, error) {
 			return Result{}, err
 		}
 		res.Steps = append(res.Steps, steps...)
+		if k := format.Sniff(body); k != kind { // WebP comes back as PNG
+			kind = k
+			if codec, err = CodecFor(kind); err != nil {
+				return Result{}, err
+			}
+		}
 	}
-	out, hash, err := writeRecord(codec, body, &rec, opts.Seal)
-	if err != nil {
-		return Result{}, err
+	res.Format = kind
+	if codec == nil { // plain text: explicit wording and watermark only
+		res.Output, res.Record = body, rec
+	} else {
+		out, hash, err := writeRecord(codec, body, &rec, opts.Seal)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Steps = append(res.Steps, "metadata")
+		if opts.Seal != nil {
+			res.Steps = append(res.Steps, "seal")
+		}
+		if err := verifyRecord(codec, out, rec); err != nil {
+			return Result{}, err
+		}
+		res.Steps = append(res.Steps, "verify")
+		res.Output, res.Record, res.ContentHash = out, rec, hex.EncodeToString(hash)
 	}
-	res.Steps = append(res.Steps, "metadata")
-	if opts.Seal != nil {
-		res.Steps = append(res.Steps, "seal")
-	}
-	if err := verifyRecord(codec, out, rec); err != nil {
-		return Result{}, err
-	}
-	res.Steps = append(res.Steps, "verify")
-	res.Output, res.Record, res.ContentHash = out, rec, hex.EncodeToString(hash)
 	if opts.Watermark != nil {
 		res.WatermarkID = fmt.Sprintf("%016x", WatermarkID(rec))
 	}
