@@ -11,10 +11,12 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/aigclabel/aigclabel/labeler"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/labeler/sign"
 )
 
 // Verdicts, as the Measures Art. 6 names them.
@@ -25,11 +27,26 @@ const (
 	None      = "none"
 )
 
-// Options controls Inspect.
+// Options controls Inspect. The zero value reads everything with the
+// development watermark key and no key set.
 type Options struct {
 	// Declared is the uploader's own declaration that the content is
 	// AI-generated (Art. 6 (二)).
 	Declared bool `json:"declared,omitempty"`
+	// MetadataOnly skips the content checks (explicit labels, watermark) that
+	// need pixels or samples decoded.
+	MetadataOnly bool `json:"metadataOnly,omitempty"`
+	// Keys is the key set seals are verified against; nil verifies seals for
+	// integrity only (status unknown-key at best).
+	Keys *sign.KeySet `json:"-"`
+	// At is the time key validity is judged at; the zero time skips validity
+	// periods (detect never reads the clock itself).
+	At time.Time `json:"-"`
+	// WatermarkKey is the watermark key; nil means the development key.
+	WatermarkKey []byte `json:"-"`
+	// Lookup, when set, resolves a found watermark ID to its registered
+	// record (the server's registry). A match makes the verdict confirmed.
+	Lookup func(watermarkID uint64) (*aigc.Record, bool) `json:"-"`
 }
 
 // Report is the result of Inspect. Its JSON is the contract shared by the CLI
@@ -54,22 +71,17 @@ type Report struct {
 	// Fingerprint is the text fingerprint the registry matches excerpts and
 	// light edits against (text formats only).
 	Fingerprint string `json:"fingerprint,omitempty"`
+
+	traces     []string // evidence of AI generation short of a valid record
+	registered bool     // a found watermark resolved to a registered record
 }
 
-// SealReport gives the verification status of both seals.
+// SealReport gives the verification status of both seals (see sign.Status
+// for the values: valid, content-modified, invalid, unknown-key,
+// expired-key, revoked-key, absent, malformed).
 type SealReport struct {
-	Producer   SealStatus `json:"producer"`
-	Propagator SealStatus `json:"propagator"`
-}
-
-// SealStatus is one seal's verification result. Status is one of valid,
-// content-modified, invalid, unknown-key, expired-key, revoked-key, absent,
-// malformed.
-type SealStatus struct {
-	Status string `json:"status"`
-	KeyID  string `json:"keyId,omitempty"`
-	Alg    string `json:"alg,omitempty"`
-	Detail string `json:"detail,omitempty"`
+	Producer   sign.SealStatus `json:"producer"`
+	Propagator sign.SealStatus `json:"propagator"`
 }
 
 // WatermarkReport is the invisible watermark search result.
@@ -134,6 +146,15 @@ func Inspect(ctx context.Context, b []byte, opts Options) (Report, error) {
 	} else if err := inspectMetadata(codec, b, &rep); err != nil {
 		return rep, err
 	}
+	if rep.AIGC != nil {
+		verifySeals(codec, b, &rep, opts)
+	}
+	inspectForeign(&rep)
+	if !opts.MetadataOnly {
+		if err := inspectContent(ctx, b, &rep, opts); err != nil {
+			return rep, err
+		}
+	}
 	classify(&rep, opts)
 	return rep, nil
 }
@@ -181,23 +202,52 @@ func inspectMetadata(codec format.Codec, b []byte, rep *Report) error {
 	return nil
 }
 
-// classify applies the Measures Art. 6 rules to what was found.
+// classify applies the Measures Art. 6 rules to what was found: a valid
+// record (with no failed seal) or a registered watermark is confirmed; else the
+// uploader's declaration makes it possible; else any trace of AI generation
+// makes it suspected.
 func classify(rep *Report, opts Options) {
 	valid := false
 	for _, c := range rep.Carriers {
 		valid = valid || c.Valid
 	}
+	sealFailed := rep.Seal != nil && failedSeal(rep.Seal.Producer.Status)
+	var traces []string
 	switch {
-	case valid && rep.AIGC != nil:
+	case valid && rep.AIGC != nil && !sealFailed:
 		rep.Verdict = Confirmed
-		rep.Evidence = append(rep.Evidence, fmt.Sprintf("valid AIGC record with Label %q from %s", rep.AIGC.Label, rep.AIGC.ContentProducer))
+		rep.Evidence = append([]string{fmt.Sprintf("valid AIGC record with Label %q from %s", rep.AIGC.Label, rep.AIGC.ContentProducer)}, rep.Evidence...)
+		return
+	case rep.registered:
+		rep.Verdict = Confirmed
+		return
+	case valid && sealFailed:
+		traces = append(traces, fmt.Sprintf("an AIGC record is present but its producer seal is %s", rep.Seal.Producer.Status))
+	case len(rep.Carriers) > 0:
+		traces = append(traces, "an AIGC record is present but does not validate")
+	}
+	traces = append(traces, rep.traces...)
+	switch {
 	case opts.Declared:
 		rep.Verdict = Possible
 		rep.Evidence = append(rep.Evidence, "the uploader declared the content AI-generated")
-	case len(rep.Carriers) > 0:
+		rep.Evidence = append(rep.Evidence, traces...)
+	case len(traces) > 0:
 		rep.Verdict = Suspected
-		rep.Evidence = append(rep.Evidence, "an AIGC record is present but does not validate")
+		rep.Evidence = append(rep.Evidence, traces...)
 	default:
 		rep.Verdict = None
 	}
+}
+
+// failedSeal reports the seal outcomes that mean the record cannot be
+// trusted: its signature or its content binding is broken, or its key was
+// revoked. Unknown and expired keys leave the record as it is: unverifiable is
+// not forged.
+func failedSeal(s sign.Status) bool {
+	switch s {
+	case sign.StatusInvalid, sign.StatusContentModified, sign.StatusMalformed, sign.StatusRevokedKey:
+		return true
+	}
+	return false
 }
