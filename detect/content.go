@@ -135,7 +135,6 @@ var aiGenerators = []string{
 	"flux", "leonardo", "sora", "runway", "suno", "udio", "elevenlabs", "gemini", "chatgpt", "gpt-4",
 	"openai", "doubao", "豆包", "jimeng", "即梦", "dreamina", "kling", "可灵", "minimax", "hailuo", "海螺",
 	"tongyi", "通义", "wanx", "qwen", "ernie", "文心", "hunyuan", "混元", "yuanbao", "元宝", "stepfun", "阶跃",
-	"aigclabel",
 }
 
 func aiGenerator(v string) string {
