@@ -40,6 +40,7 @@ func withoutSlot(b []byte, off, n int64) []byte {
 func TestCorpusLabel(t *testing.T) {
 	for _, path := range corpusWAVs(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			in, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
