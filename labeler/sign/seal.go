@@ -184,3 +184,16 @@ func sealMessage(role Role, rec *aigc.Record, keyID, algOID, hashOID, hashHex st
 	member(&b, "Hash", hashHex)
 	return []byte(b.String())
 }
+
+// PropagationSealer is a Sealer seen through the labeler.Signer interface
+// for ReservedCode2: its Seal is the Sealer's SealPropagation. Pass it as
+// labeler.PropagateOptions.Seal.Signer.
+type PropagationSealer struct{ s *Sealer }
+
+// ForPropagation returns s as a PropagationSealer.
+func (s *Sealer) ForPropagation() PropagationSealer { return PropagationSealer{s} }
+
+// Seal returns the ReservedCode2 value for rec (see Sealer.SealPropagation).
+func (p PropagationSealer) Seal(rec aigc.Record, contentHash [32]byte) (string, error) {
+	return p.s.SealPropagation(rec, contentHash)
+}
