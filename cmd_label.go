@@ -133,7 +133,7 @@ func labelDir(dir, outDir string, o labeler.Options, jobs int, asJSON bool, stdo
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() && supportedName(p) {
+		if d.Type().IsRegular() && supportedName(p, o.Explicit != nil || o.Watermark != nil) {
 			files = append(files, p)
 		}
 		return nil
@@ -201,11 +201,14 @@ func labelDir(dir, outDir string, o labeler.Options, jobs int, asJSON bool, stdo
 }
 
 // supportedName picks the files a folder run labels, by extension: the
-// content decides the format, but folders hold other files too.
-func supportedName(p string) bool {
+// content decides the format, but folders hold other files too. Plain text
+// has no metadata slot, so .txt files count only when the content is labeled.
+func supportedName(p string, content bool) bool {
 	switch strings.ToLower(filepath.Ext(p)) {
-	case ".jpg", ".jpeg", ".png", ".webp", ".wav", ".mp3", ".html", ".htm", ".md", ".markdown", ".txt":
+	case ".jpg", ".jpeg", ".png", ".webp", ".wav", ".mp3", ".html", ".htm", ".md", ".markdown":
 		return true
+	case ".txt":
+		return content
 	}
 	return false
 }
@@ -261,6 +264,8 @@ func labelExtraFlags(fs *flag.FlagSet) func(*labeler.Options) error {
 
 // detectOptions carries the key material of a labeling run over to the check
 // of its output.
+// The content checks (decoding pixels or samples) run only when the labeling
+// changed the content; a metadata-only run checks the metadata.
 func detectOptions(o labeler.Options) detect.Options {
-	return detect.Options{}
+	return detect.Options{MetadataOnly: o.Explicit == nil && o.Watermark == nil}
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aigclabel/aigclabel/labeler"
@@ -211,7 +212,7 @@ func classify(rep *Report, opts Options) {
 	for _, c := range rep.Carriers {
 		valid = valid || c.Valid
 	}
-	sealFailed := rep.Seal != nil && failedSeal(rep.Seal.Producer.Status)
+	sealFailed := rep.Seal != nil && failedSeal(rep.Seal.Producer.Status, rep.AIGC.ReservedCode1)
 	var traces []string
 	switch {
 	case valid && rep.AIGC != nil && !sealFailed:
@@ -244,10 +245,16 @@ func classify(rep *Report, opts Options) {
 // trusted: its signature or its content binding is broken, or its key was
 // revoked. Unknown and expired keys leave the record as it is: unverifiable is
 // not forged.
-func failedSeal(s sign.Status) bool {
+//
+// A ReservedCode that is not JSON at all (a vendor's opaque digest or base64
+// blob, as Alibaba and Qwen write) was never meant as a SecurityData seal:
+// being unreadable as one is no sign of tampering.
+func failedSeal(s sign.Status, code string) bool {
 	switch s {
-	case sign.StatusInvalid, sign.StatusContentModified, sign.StatusMalformed, sign.StatusRevokedKey:
+	case sign.StatusInvalid, sign.StatusContentModified, sign.StatusRevokedKey:
 		return true
+	case sign.StatusMalformed:
+		return strings.HasPrefix(strings.TrimSpace(code), "{")
 	}
 	return false
 }
