@@ -1,0 +1,201 @@
+package labeler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+	"time"
+
+	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/format"
+)
+
+const producer = "001191110102MACQD9K64010000"
+
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.NRGBA{uint8(x * 3), uint8(y * 5), uint8(x ^ y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func fixed() Options {
+	return Options{Producer: producer, Clock: func() time.Time { return time.UnixMilli(1764000000000) }, Rand: bytes.NewReader(make([]byte, 64))}
+}
+
+func readRecords(t *testing.T, b []byte) []aigc.Record {
+	t.Helper()
+	codec, err := CodecFor(format.Sniff(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := codec.Read(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []aigc.Record
+	for _, s := range md.Records {
+		r, _, err := aigc.Parse(s.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+func TestLabelMetadataOnly(t *testing.T) {
+	in := testPNG(t, 40, 30)
+	res, err := Label(context.Background(), in, fixed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := aigc.Record{Label: "1", ContentProducer: producer, ProduceID: res.Record.ProduceID}
+	if res.Record != want || len(res.Record.ProduceID) != 26 {
+		t.Errorf("record = %+v", res.Record)
+	}
+	a, _ := png.Decode(bytes.NewReader(in))
+	b, err := png.Decode(bytes.NewReader(res.Output))
+	if err != nil {
+		t.Fatalf("image/png rejects the output: %v", err)
+	}
+	if !bytes.Equal(a.(*image.RGBA).Pix, b.(*image.RGBA).Pix) {
+		t.Error("metadata-only labeling changed pixels")
+	}
+	// Same input and options give the same bytes (determinism).
+	again, _ := Label(context.Background(), in, fixed())
+	if !bytes.Equal(again.Output, res.Output) {
+		t.Error("labeling is not deterministic")
+	}
+	// Relabeling replaces the record.
+	opts := fixed()
+	opts.ProduceID, opts.Label = "second", "2"
+	re, err := Label(context.Background(), res.Output, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readRecords(t, re.Output)
+	if len(recs) != 1 || recs[0].ProduceID != "second" || recs[0].Label != "2" {
+		t.Errorf("after relabeling: %+v", recs)
+	}
+}
+
+func TestLabelErrors(t *testing.T) {
+	in := testPNG(t, 8, 8)
+	if _, err := Label(context.Background(), in, Options{}); !errors.Is(err, ErrNoProducer) {
+		t.Errorf("no producer: %v", err)
+	}
+	o := fixed()
+	o.Label = "9"
+	var v aigc.ValidationError
+	if _, err := Label(context.Background(), in, o); !errors.As(err, &v) {
+		t.Errorf("bad label: %v", err)
+	}
+	var u *format.UnsupportedError
+	if _, err := Label(context.Background(), []byte{0, 1, 2, 3}, fixed()); !errors.As(err, &u) {
+		t.Errorf("unknown format: %v", err)
+	}
+	if _, err := Label(context.Background(), []byte("just some words"), fixed()); !errors.As(err, &u) {
+		t.Errorf("plain text without content labels: %v", err)
+	}
+}
+
+func TestLabelPlainTextExplicit(t *testing.T) {
+	o := fixed()
+	o.Explicit = &ExplicitOptions{}
+	res, err := Label(context.Background(), []byte("A short story.\n"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(res.Output, []byte("AI生成")) {
+		t.Errorf("output lacks the wording: %q", res.Output)
+	}
+	o.Rand = bytes.NewReader(make([]byte, 64))
+	twice, err := Label(context.Background(), res.Output, o)
+	if err != nil || !bytes.Equal(twice.Output, res.Output) {
+		t.Errorf("labeling labeled text again changed it: %q (%v)", twice.Output, err)
+	}
+}
+
+func TestLabelImageExplicit(t *testing.T) {
+	in := testPNG(t, 400, 300)
+	o := fixed()
+	o.Explicit = &ExplicitOptions{}
+	res, err := Label(context.Background(), in, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != format.PNG || len(readRecords(t, res.Output)) != 1 {
+		t.Errorf("format %s, records %v", res.Format, readRecords(t, res.Output))
+	}
+	a, _ := png.Decode(bytes.NewReader(in))
+	b, err := png.Decode(bytes.NewReader(res.Output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pixels changed only in the bottom-right quarter.
+	changed := image.Rectangle{}
+	for y := 0; y < 300; y++ {
+		for x := 0; x < 400; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				changed = changed.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if changed.Empty() || changed.Min.X < 200 || changed.Min.Y < 150 {
+		t.Errorf("changed region %v is not a bottom-right label", changed)
+	}
+}
+
+func TestPropagate(t *testing.T) {
+	labeled, err := Label(context.Background(), testPNG(t, 16, 16), fixed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PropagateOptions{Propagator: "001191110108335469089C20100", PropagateID: "P1"}
+	once, err := Propagate(context.Background(), labeled.Output, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := labeled.Record
+	want.ContentPropagator, want.PropagateID = p.Propagator, "P1"
+	if recs := readRecords(t, once.Output); len(recs) != 1 || recs[0] != want {
+		t.Errorf("after propagation: %+v, want %+v", recs, want)
+	}
+	// A second platform replaces the first one's fields; the producer's stay.
+	p2 := PropagateOptions{Propagator: "00119144030008867405X220001", PropagateID: "P2"}
+	twice, err := Propagate(context.Background(), once.Output, p2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.ContentPropagator, want.PropagateID = p2.Propagator, "P2"
+	if recs := readRecords(t, twice.Output); len(recs) != 1 || recs[0] != want {
+		t.Errorf("after second propagation: %+v, want %+v", recs, want)
+	}
+	// No record and no verdict: refused. No record, verdict given: a record
+	// with the verdict's Label and the platform's fields.
+	bare := testPNG(t, 16, 16)
+	if _, err := Propagate(context.Background(), bare, p); !errors.Is(err, ErrNothingToPropagate) {
+		t.Errorf("propagating an unlabeled file: %v", err)
+	}
+	p.Label = aigc.LabelSuspected
+	res, err := Propagate(context.Background(), bare, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs := readRecords(t, res.Output); len(recs) != 1 || recs[0] != (aigc.Record{Label: "3", ContentPropagator: p.Propagator, PropagateID: "P1"}) {
+		t.Errorf("propagating with a verdict: %+v", recs)
+	}
+}
