@@ -147,13 +147,24 @@ func layoutLabel(f *sfnt.Font, text string, pos Position, permille, w, h int) (g
 	if side < MinImageSide {
 		return geometry{}, fmt.Errorf("%w: shorter side %d px < %d", ErrImageTooSmall, side, MinImageSide)
 	}
-	inkH := max((side*permille+999)/1000, MinGlyphPixels)
-	tm, err := renderText(f, text, inkH)
+	tm, err := renderText(f, text, inkHeight(side, permille))
 	if err != nil {
 		return geometry{}, err
 	}
+	return place(tm, pos, w, h)
+}
+
+// inkHeight is the CJK ink height for a shorter side and a size in permille.
+func inkHeight(side, permille int) int {
+	return max((side*permille+999)/1000, MinGlyphPixels)
+}
+
+// place puts a rendered label at pos in a w x h image: padding of a quarter
+// of the ink height around the ink, a margin of 2% of the shorter side.
+func place(tm textMask, pos Position, w, h int) (geometry, error) {
+	side := min(w, h)
 	mw, mh := tm.mask.Rect.Dx(), tm.mask.Rect.Dy()
-	pad := max(2, inkH/4)
+	pad := max(2, tm.cjkH/4)
 	margin := max(2, side/50)
 	bw, bh := mw+2*pad, mh+2*pad
 	if bw+2*margin > w || bh+2*margin > h {

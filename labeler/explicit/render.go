@@ -30,36 +30,12 @@ func isCJK(r rune) bool {
 // math, so x/image/vector only ever sees straight lines at exact coordinates.
 func renderText(f *sfnt.Font, text string, inkH int) (textMask, error) {
 	var b sfnt.Buffer
-	upem := fixed.Int26_6(f.UnitsPerEm())
-	// Ink extent of the CJK glyphs at ppem = upem (so 26.6 values are font units * 64).
-	var top, bot fixed.Int26_6
-	found := false
-	for _, r := range text {
-		if !isCJK(r) {
-			continue
-		}
-		gi, err := f.GlyphIndex(&b, r)
-		if err != nil || gi == 0 {
-			return textMask{}, fmt.Errorf("explicit: no glyph for %q", r)
-		}
-		bounds, _, err := f.GlyphBounds(&b, gi, upem*64, font.HintingNone)
-		if err != nil {
-			return textMask{}, fmt.Errorf("explicit: glyph %q: %w", r, err)
-		}
-		if !found || bounds.Min.Y < top {
-			top = bounds.Min.Y
-		}
-		if !found || bounds.Max.Y > bot {
-			bot = bounds.Max.Y
-		}
-		found = true
-	}
-	if !found || bot <= top {
-		return textMask{}, &WordingError{text, "has no CJK glyph to size the label by"}
+	span, upem, err := cjkSpan(f, &b, text)
+	if err != nil {
+		return textMask{}, err
 	}
 	// ppem (26.6) such that the CJK ink spans inkH pixels: ink scales linearly.
-	span := int64(bot - top) // at ppem = upem: font units * 64
-	ppem := fixed.Int26_6((int64(inkH)*64*int64(upem)*64 + span - 1) / span)
+	ppem := fixed.Int26_6((int64(inkH)*64*upem*64 + span - 1) / span)
 	for range 8 {
 		tm, err := rasterize(f, &b, text, ppem)
 		if err != nil {
