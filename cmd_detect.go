@@ -4,9 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/aigclabel/aigclabel/detect"
+	"github.com/aigclabel/aigclabel/labeler/sign"
 )
 
 func init() {
@@ -17,17 +20,38 @@ func init() {
 type detectFlags struct {
 	asJSON   *bool
 	declared *bool
+	keys     *string
+	wmKey    *string
+	metaOnly *bool
 }
 
 func addDetectFlags(fs *flag.FlagSet) detectFlags {
 	return detectFlags{
 		asJSON:   fs.Bool("json", false, "print the report as JSON"),
 		declared: fs.Bool("declared", false, "the uploader declared the content AI-generated (verdict 'possible' without a label)"),
+		keys:     fs.String("keys", "", "key set `file` (JSON) to verify seals against"),
+		wmKey:    fs.String("wm-key", "", "watermark key `file` (default: the development key)"),
+		metaOnly: fs.Bool("metadata-only", false, "skip the checks that decode pixels or samples (explicit labels, watermark)"),
 	}
 }
 
 func (f detectFlags) options() (detect.Options, error) {
-	return detect.Options{Declared: *f.declared}, nil
+	o := detect.Options{Declared: *f.declared, MetadataOnly: *f.metaOnly, At: time.Now()}
+	if *f.keys != "" {
+		ks, err := loadKeySet(*f.keys)
+		if err != nil {
+			return o, fmt.Errorf("--keys: %w", err)
+		}
+		o.Keys = ks
+	}
+	if *f.wmKey != "" {
+		key, err := os.ReadFile(*f.wmKey)
+		if err != nil {
+			return o, fmt.Errorf("--wm-key: %w", err)
+		}
+		o.WatermarkKey = key
+	}
+	return o, nil
 }
 
 func cmdDetect(args []string, stdout, stderr io.Writer) int {
@@ -106,7 +130,30 @@ func printSummary(w io.Writer, path string, rep detect.Report) {
 		}
 		fmt.Fprintf(w, "  foreign:  %s at offset %d, %d bytes%s\n", f.Kind, f.Offset, f.Length, v)
 	}
+	if s := rep.Seal; s != nil {
+		fmt.Fprintf(w, "  seal:     producer %s, propagator %s\n", sealText(s.Producer), sealText(s.Propagator))
+	}
+	if x := rep.Explicit; x != nil {
+		for _, f := range x.Findings {
+			fmt.Fprintf(w, "  explicit: %s %q at %s (confidence %.2f)\n", f.Kind, f.Text, f.Where, f.Confidence)
+		}
+	}
+	if wm := rep.Watermark; wm != nil {
+		if wm.Found {
+			fmt.Fprintf(w, "  watermark: payload %s, %d bit errors, false-positive probability %.1e\n", wm.Payload, wm.BitErrors, wm.Confidence)
+		} else if wm.Note != "" {
+			fmt.Fprintf(w, "  watermark: none (%s)\n", wm.Note)
+		}
+	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  problem:  %s\n", p)
 	}
+}
+
+func sealText(s sign.SealStatus) string {
+	t := string(s.Status)
+	if s.KeyID != "" {
+		t += " (" + s.KeyID + ")"
+	}
+	return t
 }

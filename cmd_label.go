@@ -247,7 +247,16 @@ func (p *progress) finish() {
 // (watermark key, seal key) and returns the function that applies them.
 func labelExtraFlags(fs *flag.FlagSet) func(*labeler.Options) error {
 	wmKey := fs.String("wm-key", "", "watermark key `file` (default: the development key, for tests only); implies --watermark")
+	sealKey := fs.String("key", "", "seal the record into ReservedCode1 with this private key `file` (aigclabel keygen)")
+	keyID := fs.String("key-id", "", "key ID named in the seal (default: derived from the public key)")
 	return func(o *labeler.Options) error {
+		if *sealKey != "" {
+			s, err := loadSealer(*sealKey, *keyID)
+			if err != nil {
+				return fmt.Errorf("--key: %w", err)
+			}
+			o.Seal = &labeler.SealOptions{Signer: s}
+		}
 		if *wmKey != "" {
 			key, err := os.ReadFile(*wmKey)
 			if err != nil {

@@ -213,6 +213,14 @@ func classify(rep *Report, opts Options) {
 		valid = valid || c.Valid
 	}
 	sealFailed := rep.Seal != nil && failedSeal(rep.Seal.Producer.Status, rep.AIGC.ReservedCode1)
+	if sealFailed && rep.Seal.Producer.Status == sign.StatusContentModified && rep.Seal.Propagator.Status == sign.StatusValid {
+		// The propagator's valid seal covers ReservedCode1 (with the
+		// producer's content hash) and the current content: a trusted
+		// platform vouches for the change (typically the explicit label it
+		// added).
+		sealFailed = false
+		rep.Evidence = append(rep.Evidence, "content changed after the producer sealed it; the change is covered by the propagator's valid seal")
+	}
 	var traces []string
 	switch {
 	case valid && rep.AIGC != nil && !sealFailed:
