@@ -130,7 +130,7 @@ func printSummary(w io.Writer, path string, rep detect.Report) {
 		}
 		fmt.Fprintf(w, "  foreign:  %s at offset %d, %d bytes%s\n", f.Kind, f.Offset, f.Length, v)
 	}
-	if s := rep.Seal; s != nil {
+	if s := rep.Seal; s != nil && (s.Producer.Status != sign.StatusAbsent || s.Propagator.Status != sign.StatusAbsent) {
 		fmt.Fprintf(w, "  seal:     producer %s, propagator %s\n", sealText(s.Producer), sealText(s.Propagator))
 	}
 	if x := rep.Explicit; x != nil {

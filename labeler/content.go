@@ -88,21 +88,29 @@ func applyImage(ctx context.Context, kind format.Kind, in []byte, rec aigc.Recor
 		if err := stdjpeg.Encode(&enc, img, &stdjpeg.Options{Quality: q}); err != nil {
 			return nil, nil, fmt.Errorf("jpeg: encoding: %w", err)
 		}
-		out, err := jpeg.TransplantMetadata(in, enc.Bytes(), true)
-		return out, steps, err
-	case format.PNG:
+	case format.PNG, format.WebP:
+		// WebP: Go has no WebP encoder; the result is a PNG (lossless),
+		// which the caller sees in Result.Format.
 		if err := stdpng.Encode(&enc, img); err != nil {
 			return nil, nil, fmt.Errorf("png: encoding: %w", err)
 		}
-		out, err := png.TransplantMetadata(in, enc.Bytes())
-		return out, steps, err
 	}
-	// WebP: Go has no WebP encoder; the result is a PNG (lossless), which the
-	// caller sees in Result.Format.
-	if err := stdpng.Encode(&enc, img); err != nil {
-		return nil, nil, fmt.Errorf("png: encoding: %w", err)
+	out := enc.Bytes()
+	if kind == format.JPEG {
+		out, err = jpeg.TransplantMetadata(in, out, true)
+	} else if kind == format.PNG {
+		out, err = png.TransplantMetadata(in, out)
 	}
-	return enc.Bytes(), steps, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Watermark != nil {
+		opts.progress("verify", 0.9)
+		if err := verifyImageWatermark(out, rec, opts); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, steps, nil
 }
 
 func applyAudio(ctx context.Context, in []byte, rec aigc.Record, opts Options) ([]byte, []string, error) {

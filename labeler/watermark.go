@@ -1,15 +1,48 @@
 package labeler
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/explicit"
 	"github.com/aigclabel/aigclabel/labeler/format"
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
+	"github.com/aigclabel/aigclabel/labeler/watermark/imagewm"
 )
 
+// watermarkKey returns the key to embed with: the caller's, or the
+// development key (tests only, documented as such).
+func (w *WatermarkOptions) key(dev []byte) []byte {
+	if w != nil && len(w.Key) > 0 {
+		return w.Key
+	}
+	return dev
+}
+
 func embedImageWatermark(img image.Image, rec aigc.Record, opts Options) (image.Image, error) {
-	return nil, &format.UnsupportedError{Format: format.PNG, Msg: "the image watermark is not available yet"}
+	return imagewm.Embed(img, WatermarkID(rec), opts.Watermark.key(imagewm.DevKey), imagewm.Options{})
+}
+
+// verifyImageWatermark re-detects the watermark in the encoded output, so a
+// file whose mark did not survive encoding is never handed out as marked.
+func verifyImageWatermark(encoded []byte, rec aigc.Record, opts Options) error {
+	if opts.Watermark == nil || opts.Watermark.NoVerify {
+		return nil
+	}
+	img, err := explicit.DecodeOriented(bytes.NewReader(encoded))
+	if err != nil {
+		return fmt.Errorf("labeler: verify-after-embed: decoding the output: %w", err)
+	}
+	res, err := imagewm.Detect(img, opts.Watermark.key(imagewm.DevKey))
+	if err != nil {
+		return fmt.Errorf("labeler: verify-after-embed: %w", err)
+	}
+	if want := WatermarkID(rec); !res.Found || res.Payload != want {
+		return fmt.Errorf("labeler: verify-after-embed: the watermark %016x was not found in the encoded output (found=%v payload=%016x)", want, res.Found, res.Payload)
+	}
+	return nil
 }
 
 func embedAudioWatermark(pcm *wav.PCM, rec aigc.Record, opts Options) error {
