@@ -69,4 +69,3 @@ func Fingerprint(text []byte) uint64 {
 	}
 	return fp
 }
-

@@ -688,7 +688,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	e := start(t, nil)
 	resp, body := e.do("GET", "/api/v1/openapi.json", "", nil)
 	var doc struct {
-		OpenAPI string                                       `json:"openapi"`
+		OpenAPI string `json:"openapi"`
 		Paths   map[string]map[string]struct{ Responses map[string]any }
 	}
 	if resp.StatusCode != 200 || json.Unmarshal(body, &doc) != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
@@ -723,4 +723,3 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
-
