@@ -392,8 +392,10 @@ func splitText(p []byte, enc byte) (s, rest []byte, ok bool) {
 	return p, nil, false
 }
 
-// decodeText converts an ID3v2 string of encoding enc to UTF-8. Invalid
-// sequences become U+FFFD; terminators at the end are dropped.
+// decodeText converts an ID3v2 string of encoding enc to UTF-8; terminators
+// at the end are dropped. UTF-8 text is returned as found, invalid sequences
+// included, for the record parser to judge; unpaired UTF-16 surrogates become
+// U+FFFD.
 func decodeText(p []byte, enc byte) []byte {
 	switch enc {
 	case encLatin1:
@@ -422,7 +424,7 @@ func decodeText(p []byte, enc byte) []byte {
 		}
 		return []byte(string(utf16.Decode(u)))
 	default:
-		return bytes.ToValidUTF8(bytes.TrimRight(p, "\x00"), []byte("\uFFFD"))
+		return bytes.TrimRight(p, "\x00")
 	}
 }
 

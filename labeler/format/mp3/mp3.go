@@ -55,6 +55,7 @@ import (
 	"encoding/binary"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
@@ -144,6 +145,11 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 		return nil, err
 	}
 	value := rec.Marshal()
+	if !utf8.Valid(value) {
+		// ID3v2 text is UTF-8 or UTF-16: bytes that are neither cannot be
+		// stored faithfully.
+		return nil, errString("mp3: the record is not valid UTF-8")
+	}
 	if t == nil {
 		fr := newFrame(4, value)
 		out := make([]byte, 0, 10+len(fr)+len(b))

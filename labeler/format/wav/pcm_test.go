@@ -2,7 +2,9 @@ package wav
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -381,4 +383,45 @@ func TestGoAudioDefects(t *testing.T) {
 			t.Errorf("samples after labeling a go-audio file: %v", err)
 		}
 	})
+}
+
+// TestEncodeGolden pins EncodePCM's output for a signal made with integer
+// arithmetic only, in every sample format, so that the native and WASM builds
+// (GOOS=wasip1 go test) are checked to write the same bytes.
+func TestEncodeGolden(t *testing.T) {
+	ext := func(tag, bits int) []byte {
+		b := append(fmtPCM(0xFFFE, 2, 8000, bits), 22, 0, byte(bits), 0, 3, 0, 0, 0, byte(tag), 0, 0, 0)
+		return append(b, subFormatTail[:]...)
+	}
+	fmts := map[string][]byte{
+		"u8": fmtPCM(1, 2, 8000, 8), "s16": fmtPCM(1, 2, 8000, 16), "s24": ext(1, 24),
+		"s32": fmtPCM(1, 2, 8000, 32), "f32": ext(3, 32), "f64": fmtPCM(3, 2, 8000, 64),
+	}
+	want := map[string]string{
+		"u8":  "37e9db76bb023b48faef2c96f0af6912c9d1ee5be28162b17256961584a4a3bc",
+		"s16": "b6a8b19bc640d04cdedb6cd0ed83c47e91ec1da8f431f88cfe8fd04e800cf43f",
+		"s24": "f4c72d63217d4c0bcf9706bde31c1636b0db41da3996a0d1c486818db4caf40b",
+		"s32": "1495b451f9f4ab9ce64a71b731091e1a738f050f3e5a997cc1ea011bd9bb3610",
+		"f32": "c05aff2484c070f29fdd7e604995183007185231e172f4257b70069f2d069dea",
+		"f64": "ec8aab95936c94d38ef7ee2b3d110933d2af9dbb0def9fe79e56ac1a21b0d767",
+	}
+	var lcg uint32 = 1
+	p := &PCM{Rate: 8000, Samples: [][]float32{make([]float32, 1001), make([]float32, 1001)}}
+	for i := range 1001 {
+		for ch := range 2 {
+			lcg = lcg*1664525 + 1013904223
+			// Uniform in about [-1.25, 1.25): exercises rounding and clipping.
+			p.Samples[ch][i] = float32(int32(lcg)>>8) / (1 << 23) * 1.25
+		}
+	}
+	for name, f := range fmts {
+		orig := buildWAV("fmt ", f, "data", []byte{})
+		out, err := EncodePCM(orig, p)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(out)); got != want[name] {
+			t.Errorf("%s: sha256 %s, want %s", name, got, want[name])
+		}
+	}
 }
