@@ -14,7 +14,6 @@ import (
 	"math/big"
 
 	"github.com/emmansun/gmsm/sm2"
-	"github.com/emmansun/gmsm/smx509"
 )
 
 // Alg names a signature algorithm. The values are stable: they appear in key
@@ -160,16 +159,7 @@ func (k PrivateKey) sign(rand io.Reader, msg []byte) ([]byte, error) {
 // block (RFC 5958; SM2 keys use the SM2 curve OID 1.2.156.10197.1.301, as
 // OpenSSL and GmSSL write them). Store the result with mode 0600.
 func MarshalPrivateKeyPEM(k PrivateKey) ([]byte, error) {
-	var key any
-	switch k.alg {
-	case Ed25519:
-		key = k.ed
-	case SM2:
-		key = k.sm
-	default:
-		return nil, fmt.Errorf("%w %q", ErrUnknownAlg, k.alg)
-	}
-	der, err := smx509.MarshalPKCS8PrivateKey(key)
+	der, err := marshalPKCS8(k)
 	if err != nil {
 		return nil, fmt.Errorf("sign: encoding private key: %w", err)
 	}
@@ -188,17 +178,11 @@ func ParsePrivateKeyPEM(data []byte) (PrivateKey, error) {
 		if b.Type != "PRIVATE KEY" {
 			continue
 		}
-		key, err := smx509.ParsePKCS8PrivateKey(b.Bytes)
+		k, err := parsePKCS8(b.Bytes)
 		if err != nil {
 			return PrivateKey{}, fmt.Errorf("sign: parsing private key: %w", err)
 		}
-		switch key := key.(type) {
-		case ed25519.PrivateKey:
-			return PrivateKey{alg: Ed25519, ed: key}, nil
-		case *sm2.PrivateKey:
-			return PrivateKey{alg: SM2, sm: key}, nil
-		}
-		return PrivateKey{}, fmt.Errorf("sign: private key of type %T is neither Ed25519 nor SM2", key)
+		return k, nil
 	}
 }
 
@@ -232,16 +216,7 @@ func (p PublicKey) Equal(q PublicKey) bool {
 // MarshalPublicKeyPEM encodes p as a "PUBLIC KEY" PEM block
 // (SubjectPublicKeyInfo), for tools such as OpenSSL.
 func MarshalPublicKeyPEM(p PublicKey) ([]byte, error) {
-	var key any
-	switch p.alg {
-	case Ed25519:
-		key = p.ed
-	case SM2:
-		key = p.sm
-	default:
-		return nil, fmt.Errorf("%w %q", ErrUnknownAlg, p.alg)
-	}
-	der, err := smx509.MarshalPKIXPublicKey(key)
+	der, err := marshalSPKI(p)
 	if err != nil {
 		return nil, fmt.Errorf("sign: encoding public key: %w", err)
 	}
@@ -274,15 +249,7 @@ func parseSM2Point(b []byte) (*ecdsa.PublicKey, error) {
 	curve := sm2.P256()
 	params := curve.Params()
 	if len(b) > 0 && b[0] == 0x30 {
-		key, err := smx509.ParsePKIXPublicKey(b)
-		if err != nil {
-			return nil, fmt.Errorf("sign: SM2 public key: %w", err)
-		}
-		pub, ok := key.(*ecdsa.PublicKey)
-		if !ok || pub.Curve != curve {
-			return nil, errors.New("sign: SubjectPublicKeyInfo does not hold an SM2 key")
-		}
-		return pub, nil
+		return parseSM2SPKI(b)
 	}
 	var x, y *big.Int
 	switch {
