@@ -1,0 +1,479 @@
+// Package textwm is aigclabel's invisible text watermark and text
+// fingerprint.
+//
+// # Mark
+//
+// The mark is made of variation selectors VS17-VS255 (U+E0100-U+E01EE), one
+// per mark, each carrying one of 239 values. They are default-ignorable
+// characters: they render as nothing, have no decomposition and canonical
+// combining class 0, so NFC and NFKC keep them where they are, and a browser
+// keeps them in the DOM and in innerText (measured in Chromium; bench
+// robustness also checks that a page renders pixel-identically with and
+// without marks). They are placed only after a space or CJK punctuation and
+// before a letter or number (see positions.go): VS17-VS256 have a meaning
+// only after an ideograph (Ideographic Variation Sequences, UTS #37), and
+// none of the standardized variation sequences uses them, so after these
+// characters they change nothing. Characters measured and not used:
+// U+200B ZERO WIDTH SPACE (Chromium drops the collapsible space before it when
+// copying, and it adds a line-break opportunity), ZWJ/ZWNJ (they change
+// shaping in Arabic and Indic scripts and join emoji), U+2060 WORD JOINER and
+// U+FEFF (survive, but give one bit each where a variation selector gives
+// 7.9, and U+FEFF is stripped as a byte-order mark), VS1-VS16 (standardized
+// variation sequences exist for CJK punctuation and ideographs, and VS15/16
+// switch emoji presentation), tag characters (only 96 values, and tag
+// sequences after emoji are flags).
+//
+// # Payload
+//
+// The payload is the 64-bit watermark ID with its CRC-24 (package payload's
+// 88-bit message), coded by a Reed-Solomon code over GF(239) with 12 message
+// symbols and 238 code symbols (see code.go). Each mark carries one code
+// symbol; which one is decided by the key and the eight characters before
+// the mark (a keyed hash of the context, see context.go), and its value is
+// whitened by a keyed offset. So marks need no sync and no order: any 12
+// distinct symbols give the payload, more correct errors, and an excerpt, a
+// reflowed or normalized copy keeps the symbols of every mark whose eight
+// preceding characters it keeps.
+//
+// Embed places one mark per 20 characters of text (an overhead of at most
+// 5% of code points), choosing gaps whose symbol differs from the last 48
+// marks', so that any 400-character excerpt holds about 17 to 20 distinct
+// symbols. A text too short for that carries the 12 symbols once, whole, so
+// its overhead is 12/length (above 5% below 240 characters); a text with
+// fewer than 12 usable gaps cannot carry a mark (ErrTooShort).
+//
+// # False positives
+//
+// Detect reads every mark character not following an ideograph, votes per
+// symbol index, and runs the Berlekamp-Welch decoder with radius (r-12)/2 on
+// the r symbols read. It reports a payload only when the decoded message is
+// below 2^88 and its CRC-24 matches. For a text that carries no mark of this
+// key (none at all, or marks of another key, or stray variation selectors),
+// the symbols are uniform and independent given the keyed index and
+// whitening, so the probability of a report is at most
+// 2^64 · Σ_{j≤e} C(r,j)·238^j / 239^r, largest at r = 12 where it is
+// 2^64/239^12 ≈ 5.4e-10 per text. A text without any of these characters
+// gives no report at all. Result.Confidence is that bound for the symbols
+// and errors actually seen.
+//
+// # Fingerprint
+//
+// Fingerprint recognizes a text whose marks were stripped: a SimHash and a
+// sample of shingle hashes of its normalized letters and digits (see
+// fingerprint.go). The registry stores it; Similarity matches an excerpt or
+// a lightly edited copy against it.
+//
+// This package has no function that removes marks: GB 45438 and the
+// Measures (Art. 10) forbid tools that strip labels.
+package textwm
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+)
+
+// Options tunes Embed. The zero value is for plain text.
+type Options struct {
+	// Markdown keeps marks out of front matter, fenced and indented code
+	// blocks, code spans, raw HTML, autolinks, link destinations and
+	// reference definitions.
+	Markdown bool
+	// HTML marks only text content: never inside tags or comments, nor in
+	// head, script, style, pre, code, textarea and similar elements.
+	HTML bool
+}
+
+// Result is what Detect reports.
+type Result struct {
+	// Found reports a valid payload.
+	Found bool `json:"found"`
+	// Payload is the watermark ID when Found.
+	Payload uint64 `json:"payload"`
+	// Confidence is the probability that a text carrying no mark of this
+	// key gives a payload this good (a false-positive probability; lower is
+	// surer). It is 1 when nothing was found.
+	Confidence float64 `json:"confidence"`
+	// Marks is the number of mark characters read (with a full context),
+	// Symbols the number of distinct code symbols they gave, and
+	// SymbolErrors how many of those disagree with the payload found.
+	Marks        int `json:"marks"`
+	Symbols      int `json:"symbols"`
+	SymbolErrors int `json:"symbolErrors"`
+	// Copies is Marks / 12: how many times over the marks read could carry
+	// the payload.
+	Copies int `json:"copies"`
+}
+
+// Errors Embed returns.
+var (
+	// ErrNoKey: the key is empty.
+	ErrNoKey = errors.New("textwm: empty watermark key")
+	// ErrTooShort: the text has fewer usable gaps than the 12 marks a
+	// payload needs.
+	ErrTooShort = errors.New("textwm: text too short to carry a watermark")
+	// ErrMarked: the text already holds mark characters (VS17-VS255 after a
+	// character that is not an ideograph). Embedding again would mix two
+	// payloads; aigclabel never removes a mark.
+	ErrMarked = errors.New("textwm: text already carries watermark characters")
+	// ErrInvalidUTF8: the text is not valid UTF-8.
+	ErrInvalidUTF8 = errors.New("textwm: text is not valid UTF-8")
+)
+
+const (
+	// rateDen: one mark per rateDen original characters (5%).
+	rateDen = 20
+	// recent: a mark's symbol index differs from those of the last recent
+	// marks (48 marks span about 960 characters, over twice an excerpt).
+	recent = 48
+)
+
+// Embed returns text with the invisible mark of id under key.
+func Embed(text string, id uint64, key []byte, opts Options) (string, error) {
+	if len(key) == 0 {
+		return "", ErrNoKey
+	}
+	if !utf8.ValidString(text) {
+		return "", ErrInvalidUTF8
+	}
+	if hasMarks(text) {
+		return "", ErrMarked
+	}
+	k := newKeyed(key)
+	code := codeword(id)
+	cands, markable := candidates(text, k, opts)
+	sel := spread(cands, utf8.RuneCountInString(text), markable)
+	if distinct(sel) < codeK {
+		sel = once(cands)
+	}
+	if sel == nil {
+		return "", fmt.Errorf("%w: %d usable gaps with distinct symbols, %d needed", ErrTooShort, distinct(cands), codeK)
+	}
+	out := make([]byte, 0, len(text)+8*len(sel))
+	prev := 0
+	for _, c := range sel {
+		out = append(out, text[prev:c.at]...)
+		if c.cost == 2 {
+			out = utf8.AppendRune(out, zwnj)
+		}
+		out = utf8.AppendRune(out, rune(markBase+(code[c.idx]+k.whiten[c.idx])%fieldP))
+		prev = c.at
+	}
+	return string(append(out, text[prev:]...)), nil
+}
+
+// zwnj is ZERO WIDTH NON-JOINER, put before a mark between two CJK
+// characters so that the variation selector follows it instead of an
+// ideograph and forms no Ideographic Variation Sequence.
+const zwnj = 0x200C
+
+// candidate is a gap that may hold a mark.
+type candidate struct {
+	at       int // byte offset
+	runes    int // characters before it
+	markable int // characters before it outside excluded regions
+	idx      int // the code symbol its context selects
+	cost     int // code points the mark adds: 1, or 2 with a ZWNJ
+}
+
+// candidates lists every usable gap of text (allowed by the character rules
+// and opts, with a full context), and the number of characters outside
+// excluded regions.
+func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
+	ex := excluded(text, opts)
+	exi := 0
+	exRunes := 0 // characters in the excluded regions passed
+	var out []candidate
+	var buf []byte
+	var total int
+	walk(text, func(at int, prev2, prev, next rune, w *walker) {
+		for exi < len(ex) && ex[exi].end <= at {
+			exRunes += utf8.RuneCountInString(text[ex[exi].start:ex[exi].end])
+			exi++
+		}
+		total = w.runes - exRunes
+		cost := 0
+		switch {
+		case gapAllowed(prev2, prev, next):
+			cost = 1
+		case prev >= 0 && next >= 0 && isCJKIdeo(prev) && isCJKIdeo(next):
+			cost = 2
+		default:
+			return
+		}
+		if exi < len(ex) && ex[exi].start < at {
+			return
+		}
+		ctx, ok := w.context(buf)
+		if !ok {
+			return
+		}
+		buf = ctx
+		out = append(out, candidate{at, w.runes, w.runes - exRunes, k.index(ctx), cost})
+	})
+	return out, total
+}
+
+// spread picks marks for a long text. The budget, one code point per
+// rateDen characters of the whole text (5%), is spread evenly over the
+// characters outside excluded regions (code, markup): in text order, a gap is
+// on schedule when the code points added so far, with its own, stay within
+// the budget's share of the markable text before it. A gap off schedule is
+// still taken when the 400 characters before it hold fewer than minWindow
+// marks, so that prose next to a long code block is not starved; a gap is
+// never taken when those 400 characters already hold maxWindow code points
+// of marks, nor when its symbol repeats one of the last recent marks'
+// (so an excerpt reads distinct symbols), nor beyond the budget.
+func spread(cands []candidate, total, markable int) []candidate {
+	const (
+		window    = 400
+		minWindow = 16
+		maxWindow = 20
+	)
+	budget := total / rateDen
+	if markable == 0 {
+		return nil
+	}
+	var sel, win []candidate
+	used, winCost := 0, 0
+	var last []int
+	nextCheap := make([]int, len(cands)) // characters to the next one-character gap
+	next := -1
+	for i := len(cands) - 1; i >= 0; i-- {
+		nextCheap[i] = 1 << 30
+		if next >= 0 {
+			nextCheap[i] = cands[next].runes - cands[i].runes
+		}
+		if cands[i].cost == 1 {
+			next = i
+		}
+	}
+	for i, c := range cands {
+		if c.cost > 1 && nextCheap[i] <= 2*rateDen {
+			continue // a cheaper gap follows soon
+		}
+		for len(win) > 0 && win[0].runes <= c.runes-window {
+			winCost -= win[0].cost
+			win = win[1:]
+		}
+		onSchedule := (used+c.cost)*markable <= c.markable*budget
+		switch {
+		case used+c.cost > budget, winCost+c.cost > maxWindow:
+			continue
+		case !onSchedule && len(win)*window >= minWindow*min(window, c.runes):
+			continue // (near the start the window is shorter: pro rata)
+		case slices.Contains(last, c.idx):
+			continue
+		}
+		if len(last) == recent {
+			last = last[1:]
+		}
+		last = append(last, c.idx)
+		sel = append(sel, c)
+		win = append(win, c)
+		winCost += c.cost
+		used += c.cost
+	}
+	return fill(cands, sel, total, budget-used)
+}
+
+// fill is spread's second pass, backwards: a gap is added when the 400
+// characters from it hold fewer than minWindow marks (pro rata near the
+// end), which the forward pass cannot see coming before a long code block,
+// as long as the budget lasts, that window stays under maxWindow code points,
+// and its symbol differs from every mark's within 1,200 characters.
+func fill(cands, sel []candidate, total, budget int) []candidate {
+	const (
+		window    = 400
+		minWindow = 16
+		maxWindow = 20
+		near      = 1200
+	)
+	taken := map[int]bool{}
+	for _, c := range sel {
+		taken[c.at] = true
+	}
+	at := func(runes int) int { // index of the first selected mark at or after runes
+		i, _ := slices.BinarySearchFunc(sel, runes, func(c candidate, r int) int { return c.runes - r })
+		return i
+	}
+	for i := len(cands) - 1; i >= 0 && budget > 0; i-- {
+		c := cands[i]
+		if taken[c.at] || c.cost > budget {
+			continue
+		}
+		lo, hi := at(c.runes), at(c.runes+window)
+		cost := 0
+		for _, s := range sel[lo:hi] {
+			cost += s.cost
+		}
+		if (hi-lo)*window >= minWindow*min(window, total-c.runes) || cost+c.cost > maxWindow {
+			continue
+		}
+		clash := false
+		for _, s := range sel[at(c.runes-near):at(c.runes+near)] {
+			clash = clash || s.idx == c.idx
+		}
+		if clash {
+			continue
+		}
+		sel = slices.Insert(sel, lo, c)
+		taken[c.at] = true
+		budget -= c.cost
+	}
+	return sel
+}
+
+// once picks exactly codeK marks with distinct symbols, spread evenly over
+// the text, for texts too short for spread: the payload is carried once,
+// whole. It prefers one-character marks and returns nil when there are not
+// enough distinct symbols.
+func once(cands []candidate) []candidate {
+	var uniq []candidate
+	seen := map[int]bool{}
+	for cost := 1; cost <= 2; cost++ {
+		for _, c := range cands {
+			if c.cost == cost && !seen[c.idx] {
+				seen[c.idx] = true
+				uniq = append(uniq, c)
+			}
+		}
+		if len(uniq) >= codeK {
+			break
+		}
+	}
+	if len(uniq) < codeK {
+		return nil
+	}
+	slices.SortFunc(uniq, func(a, b candidate) int { return a.at - b.at })
+	sel := make([]candidate, codeK)
+	for i := range sel {
+		sel[i] = uniq[i*len(uniq)/codeK]
+	}
+	return sel
+}
+
+// distinct counts the distinct symbols of cs.
+func distinct(cs []candidate) int {
+	seen := map[int]bool{}
+	for _, c := range cs {
+		seen[c.idx] = true
+	}
+	return len(seen)
+}
+
+// hasMarks reports whether text holds a mark character outside an
+// ideographic variation sequence.
+func hasMarks(text string) bool {
+	prev := rune(-1)
+	for _, r := range text {
+		if isMark(r) && !isIVSBase(prev) {
+			return true
+		}
+		prev = r
+	}
+	return false
+}
+
+// isIVSBase reports whether a variation selector after r may be an
+// Ideographic Variation Sequence (r a Han ideograph), which Detect ignores.
+func isIVSBase(r rune) bool { return r >= 0 && isHan(r) }
+
+// read collects the symbols of every mark with a full context: for each
+// index, the value most marks agree on (ties are dropped as erasures).
+func read(text string, k *keyed) (pts []point, marks int) {
+	var votes map[int]map[int]int
+	var buf []byte
+	walk(text, func(at int, prev2, prev, next rune, w *walker) {
+		if !isMark(next) || isIVSBase(prev) {
+			return
+		}
+		ctx, ok := w.context(buf)
+		if !ok {
+			return
+		}
+		buf = ctx
+		idx := k.index(ctx)
+		val := (int(next-markBase) - k.whiten[idx] + fieldP) % fieldP
+		if votes == nil {
+			votes = map[int]map[int]int{}
+		}
+		if votes[idx] == nil {
+			votes[idx] = map[int]int{}
+		}
+		votes[idx][val]++
+		marks++
+	})
+	for idx := 0; idx < codeN; idx++ {
+		best, n, tie := 0, 0, false
+		for val := 0; val < fieldP; val++ {
+			c := votes[idx][val]
+			switch {
+			case c > n:
+				best, n, tie = val, c, false
+			case c == n && c > 0:
+				tie = true
+			}
+		}
+		if n > 0 && !tie {
+			pts = append(pts, point{idx, best})
+		}
+	}
+	return pts, marks
+}
+
+// Detect reads the mark of key in text.
+func Detect(text string, key []byte) Result {
+	res := Result{Confidence: 1}
+	if len(key) == 0 || !utf8.ValidString(text) {
+		return res
+	}
+	pts, marks := read(text, newKeyed(key))
+	res.Marks, res.Symbols, res.Copies = marks, len(pts), marks/codeK
+	msg, errs, ok := decode(pts)
+	if !ok {
+		return res
+	}
+	id, ok := fromDigits(msg)
+	if !ok {
+		return res
+	}
+	res.Found, res.Payload, res.SymbolErrors = true, id, errs
+	res.Confidence = falsePositive(len(pts), errs)
+	return res
+}
+
+// Comparison is what Compare reports: how well a text's marks agree with a
+// known ID.
+type Comparison struct {
+	// Symbols is the number of distinct code symbols read, Agree how many
+	// equal id's.
+	Symbols, Agree int
+	// Bits and BitAgree compare the symbols' 8-bit values bit by bit.
+	Bits, BitAgree int
+}
+
+// Compare checks the marks of text against a known id, for diagnostics and
+// benchmarks (symbol and bit accuracy after an attack).
+func Compare(text string, key []byte, id uint64) Comparison {
+	var c Comparison
+	if len(key) == 0 || !utf8.ValidString(text) {
+		return c
+	}
+	pts, _ := read(text, newKeyed(key))
+	code := codeword(id)
+	for _, p := range pts {
+		c.Symbols++
+		c.Bits += 8
+		if p.val == code[p.idx] {
+			c.Agree++
+		}
+		diff := uint8(p.val ^ code[p.idx])
+		for ; diff != 0; diff &= diff - 1 {
+			c.BitAgree--
+		}
+		c.BitAgree += 8
+	}
+	return c
+}
