@@ -109,7 +109,8 @@
 //     the hex-decoded hash of that binding. Other TBSData types are skipped.
 //     A signature that fails: invalid; except a DER-encoded "Md" signature
 //     (StepFun), whose signed message is not the A.1 one and is unknown:
-//     unsupported.
+//     unsupported. Signatures that all verify but cover no label field
+//     (Tencent's, over the content hash only): unsupported.
 //  4. Identity comes from the key set only: an embedded key proves integrity,
 //     not who signed. The key is looked up by KeyID, else by the key itself.
 //     A key ID the set lists with a different key: invalid. Not in the set,
@@ -119,8 +120,8 @@
 //     the verification time: expired-key.
 //  5. The signed Hash binding is compared with the caller's content hash
 //     (SHA-256, or SM3 for MiniMax seals when the caller supplies it):
-//     different: content-modified. No signed binding, no signature over the
-//     label fields, or no hash in that algorithm: unsupported.
+//     different: content-modified. No signed binding, or no hash in that
+//     algorithm supplied: unsupported.
 //  6. Otherwise: valid. Valid therefore always means a trusted, current key
 //     signed these label fields and this content.
 //

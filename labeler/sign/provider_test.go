@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/aigclabel/aigclabel/internal/testenv"
@@ -317,5 +318,39 @@ func TestHonorSyntheticUnsupported(t *testing.T) {
 		if st := Verify(rec, role, Hashes{}, nil, time.Time{}); st.Status != StatusUnsupported {
 			t.Errorf("Honor %s: %+v", role, st)
 		}
+	}
+}
+
+// TestTencentShape builds a seal in the shape the aigc-real README
+// describes for Tencent Yuanbao (bare object, " TC260PG", algorithm names,
+// a DER signature over the raw 32-byte hash of the "hash" binding, an
+// uncompressed key) with our own key. The signature verifies, but it covers
+// no label field, so the seal cannot be valid: unsupported, with the content
+// check reported.
+func TestTencentShape(t *testing.T) {
+	k := mustKey(t, SM2, "tencent-shape")
+	content := sm3.Sum([]byte("png without its label"))
+	der, err := k.sm.Sign(rand.Reader, content[:], sm2.NewSM2SignerOption(true, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := uncompressed(&k.sm.PublicKey)
+	rc := `{"Type":" TC260PG","Version":1,"Bindings":[{"Type":"soft","AlgID":"phash","Value":"c3c3c3c3c3c3c3c3"},` +
+		`{"Type":"hash","AlgID":"sm3","Value":"` + hex.EncodeToString(content[:]) + `"}],` +
+		`"PubSD":[{"Type":"DS","AlgID":"sm2","TBSData":{"Type":"Binding","BType":"hash"},"Signature":"` + hex.EncodeToString(der) + `"},` +
+		`{"Type":"PubKey","AlgID":"sm2","KeyValue":"` + hex.EncodeToString(pt) + `"}],"Extension":{"Timestamp":1,"KeyVersion":"1"}}`
+	rec := aigc.Record{Label: "1", ContentProducer: "001191440300708461136T1WFUO", ProduceID: "x", ReservedCode1: rc}
+	h := Hashes{SM3: func() ([32]byte, bool) { return content, true }}
+	st := Verify(rec, Producer, h, nil, t0)
+	if st.Status != StatusUnsupported || !st.Signature || !strings.Contains(st.Detail, "no label field") || st.Content != ContentUnchecked {
+		t.Errorf("Tencent shape: %+v", st)
+	}
+	other := Hashes{SM3: func() ([32]byte, bool) { return sm3.Sum([]byte("other")), true }}
+	if st := Verify(rec, Producer, other, nil, t0); st.Content != ContentUnchecked {
+		t.Errorf("Tencent shape, label uncovered, content must stay unchecked: %+v", st)
+	}
+	rec.ReservedCode1 = strings.Replace(rc, hex.EncodeToString(content[:]), strings.Repeat("ab", 32), 1)
+	if st := Verify(rec, Producer, h, nil, t0); st.Status != StatusInvalid {
+		t.Errorf("Tencent shape with edited hash: %+v", st)
 	}
 }

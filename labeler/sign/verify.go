@@ -228,6 +228,12 @@ func verifySecurityData(sd *SecurityData, rec *aigc.Record, role Role, h Hashes,
 		return bad(st, StatusUnsupported, "no signature of a known kind (TBSData %q)", strings.Join(unknown, ", "))
 	}
 	st.Signature = true
+	if !labelCovered {
+		// Tencent's shape: the content is signed, the label is not, so the
+		// seal says nothing about the record it sits in.
+		st.HashAlg, st.Content = bound.AlgID, ContentUnchecked
+		return bad(st, StatusUnsupported, "signature valid with the embedded key, but it covers only the content binding, no label field")
+	}
 
 	// Identity: the key set decides who the key belongs to.
 	code := rec.ContentProducer
@@ -259,10 +265,6 @@ func verifySecurityData(sd *SecurityData, rec *aigc.Record, role Role, h Hashes,
 		st.Content, contentWhy = checkContent(bound, h)
 	} else {
 		contentWhy = "no signature covers a content binding"
-	}
-	if !labelCovered {
-		contentWhy += "; no signature covers the label fields"
-		st.Content = ContentUnchecked
 	}
 	details = append(details, contentWhy)
 	st.Detail = strings.Join(details, "; ")
