@@ -82,11 +82,18 @@
 // R is the lower-case hex SHA-256 of the record's ReservedCode1 value (the
 // string's bytes, empty string when there is none), so the propagation seal
 // also breaks when the producer's seal is replaced. The record fields are
-// those of the record being verified. Example (producer, Ed25519):
+// those of the record being verified. Example: the first case of
+// testdata/vectors.json (producer, Ed25519, key "prod-ed25519") signs, as one
+// line,
 //
-//	"Seal":"aigclabel/1/producer","Label":"1","ContentProducer":"001191110108MA00000000100001",
-//	"ProduceID":"p-1","KeyID":"demo-2026","AlgID":"1.3.101.112",
-//	"HashAlgID":"2.16.840.1.101.3.4.2.1","Hash":"9f86d0…"
+//	"Seal":"aigclabel/1/producer","Label":"1","ContentProducer":"001191110108MA0000000010001",
+//	"ProduceID":"vec-ed25519-0001","KeyID":"prod-ed25519","AlgID":"1.3.101.112",
+//	"HashAlgID":"2.16.840.1.101.3.4.2.1",
+//	"Hash":"9c95a5f9c478b948af2ddbe3fa37425184bf155f9b17c85a774839d0dcd6ef3b"
+//
+// and its Md message is
+//
+//	"Label":"1","ContentProducer":"001191110108MA0000000010001","ProduceID":"vec-ed25519-0001"
 //
 // testdata/vectors.json holds complete worked examples: keys, records,
 // content hashes and the seals they give.
@@ -144,9 +151,9 @@
 //	  "version": 1,
 //	  "keys": [
 //	    {
-//	      "keyId": "demo-2026",
+//	      "keyId": "prod-ed25519",
 //	      "alg": "ed25519",                       // or "sm2"
-//	      "code": "001191110108MA00000000100001", // ContentProducer or ContentPropagator; omit for any
+//	      "code": "001191110108MA0000000010001",  // ContentProducer or ContentPropagator; omit for any
 //	      "role": "producer",                     // or "propagator"; omit for both
 //	      "publicKey": "<hex, the KeyValue form>",
 //	      "notBefore": "2026-01-01T00:00:00Z",    // optional
