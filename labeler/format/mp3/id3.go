@@ -187,7 +187,10 @@ func (t *tag) parseFrames(off int) error {
 			size = t.v24FrameSize(off)
 			flags = binary.BigEndian.Uint16(d[off+8:])
 		}
-		if size < 0 || size > len(d)-off-hl {
+		if size < 0 {
+			return format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2.4 frame %s size % X is not syncsafe, and as a plain integer it does not fit", id, d[off+4:off+8])
+		}
+		if size > len(d)-off-hl {
 			return format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2 frame %s declares %d bytes, %d left in the tag", id, size, len(d)-off-hl)
 		}
 		f := frame{id: string(id), start: off, end: off + hl + size, flags: flags}
@@ -262,53 +265,42 @@ const (
 // they announce, and reverses v2.4 unsynchronisation and zlib compression. An
 // encrypted frame's content is unavailable (nil body, no error).
 func (t *tag) frameBody(p []byte, flags uint16) ([]byte, error) {
-	need := func(n int) error {
-		if len(p) < n {
-			return errString("frame flags announce more bytes than the frame holds")
-		}
-		return nil
-	}
+	// extra counts the bytes the flags put before the content: the
+	// decompressed size (v2.3), a group ID, a data length indicator (v2.4).
+	var extra int
 	var compressed bool
 	switch t.major {
 	case 3:
-		if flags&v23Compressed != 0 {
-			if err := need(4); err != nil {
-				return nil, err
-			}
-			p, compressed = p[4:], true
-		}
 		if flags&v23Encrypted != 0 {
 			return nil, nil
 		}
+		if flags&v23Compressed != 0 {
+			extra, compressed = 4, true
+		}
 		if flags&v23Grouped != 0 {
-			if err := need(1); err != nil {
-				return nil, err
-			}
-			p = p[1:]
+			extra++
 		}
 	case 4:
+		if flags&v24Encrypted != 0 {
+			return nil, nil
+		}
 		// Unsynchronisation covers everything after the frame header,
-		// the extra bytes announced by the flags included.
+		// the extra bytes included.
 		if flags&v24Unsync != 0 || t.flags&flagUnsync != 0 {
 			p, _ = deunsync(p, 0)
 		}
 		if flags&v24Grouped != 0 {
-			if err := need(1); err != nil {
-				return nil, err
-			}
-			p = p[1:]
-		}
-		if flags&v24Encrypted != 0 {
-			return nil, nil
+			extra++
 		}
 		if flags&v24DataLen != 0 {
-			if err := need(4); err != nil {
-				return nil, err
-			}
-			p = p[4:]
+			extra += 4
 		}
 		compressed = flags&v24Compressed != 0
 	}
+	if len(p) < extra {
+		return nil, errString("frame flags announce more bytes than the frame holds")
+	}
+	p = p[extra:]
 	if compressed {
 		r, err := zlib.NewReader(bytes.NewReader(p))
 		if err != nil {

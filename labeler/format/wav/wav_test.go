@@ -192,6 +192,12 @@ func TestGtkitListInfo(t *testing.T) {
 			if !slices.Equal(kinds, []string{KindChunk, KindListInfo}) {
 				t.Errorf("record kinds %q", kinds)
 			}
+			// ffprobe shows LIST/INFO sub-chunks as format tags (it does not
+			// show other chunks): it must see the same record there.
+			tags := run(t, "ffprobe", "-v", "error", "-show_entries", "format_tags=AIGC", "-of", "default=nw=1:nk=1", writeTemp(t, "in.wav", tc.in))
+			if got := strings.TrimSpace(string(tags)); got != string(old) {
+				t.Errorf("ffprobe reads LIST/INFO AIGC as %q", got)
+			}
 			rec := testRecord("new", true)
 			out, err := Codec{}.Write(tc.in, rec)
 			if err != nil {
