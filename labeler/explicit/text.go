@@ -204,6 +204,63 @@ var wordingRE = regexp.MustCompile(
 		`(?:人工智能|\bai\b)\s*[-·・]?\s*(?:生成\s*[/／、和与及]?\s*合成|生成|合成)(?:内容)?\s*[】\])）」』>]?` +
 		`|\bai[\s-]*(?:generated|synthesi[sz]ed)\b|\b(?:generated|synthesi[sz]ed|created) (?:by|with|using) (?:an )?ai\b`)
 
+// findWordings runs wordingRE only in windows around the anchors every
+// wording contains ("ai" as a word, or 人工智能): a regexp with optional
+// leading brackets is slow to scan a whole book with.
+func findWordings(norm string) [][]int {
+	var out [][]int
+	last := 0 // end of the previous match: matches never overlap
+	for i := 0; i < len(norm); {
+		j, n := nextAnchor(norm, i)
+		if j < 0 {
+			break
+		}
+		lo, hi := max(last, j-32), min(len(norm), j+64)
+		for lo > last && !utf8.RuneStart(norm[lo]) {
+			lo--
+		}
+		for hi < len(norm) && !utf8.RuneStart(norm[hi]) {
+			hi++
+		}
+		for _, m := range wordingRE.FindAllStringIndex(norm[lo:hi], -1) {
+			if lo+m[0] <= j && j < lo+m[1] {
+				out = append(out, []int{lo + m[0], lo + m[1]})
+				last = lo + m[1]
+				break
+			}
+		}
+		i = max(j+n, last)
+	}
+	return out
+}
+
+// nextAnchor returns the offset and length of the next "ai" word or 人工智能
+// at or after i, or -1.
+func nextAnchor(s string, i int) (int, int) {
+	for i < len(s) {
+		a := strings.Index(s[i:], "ai")
+		c := strings.Index(s[i:], "人工智能")
+		switch {
+		case a < 0 && c < 0:
+			return -1, 0
+		case c >= 0 && (a < 0 || c < a):
+			return i + c, len("人工智能")
+		}
+		j := i + a
+		before := j == 0 || !isWordByte(s[j-1])
+		after := j+2 >= len(s) || !isWordByte(s[j+2])
+		if before && after {
+			return j, 2
+		}
+		i = j + 1
+	}
+	return -1, 0
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
 // normalize folds full-width ASCII and the ideographic space to ASCII and
 // lower-cases ASCII letters, keeping, for every byte of the result, the
 // offset of the source byte it came from.
@@ -244,7 +301,7 @@ func FindText(text string) []TextFinding {
 	total := vis[len(text)]
 	slack := max(32, total/20)
 	var out []TextFinding
-	for _, m := range wordingRE.FindAllStringIndex(norm, -1) {
+	for _, m := range findWordings(norm) {
 		a, b := offs[m[0]], offs[m[1]]
 		raw := strings.TrimSpace(text[a:b])
 		a += strings.Index(text[a:b], raw)
