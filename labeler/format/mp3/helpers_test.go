@@ -79,7 +79,7 @@ func exiftoolTags(t *testing.T, b []byte) map[string]string {
 // ffmpegPCM decodes an MP3 with ffmpeg to raw 16-bit samples.
 func ffmpegPCM(t *testing.T, b []byte) []byte {
 	t.Helper()
-	return run(t, "ffmpeg", "-v", "error", "-i", writeTemp(t, "f.mp3", b), "-f", "s16le", "-")
+	return run(t, "ffmpeg", "-v", "error", "-i", writeTemp(t, "f.mp3", b), "-map", "0:a", "-f", "s16le", "-")
 }
 
 var (

@@ -28,6 +28,7 @@ var ffmpegFiles = []ffmpegFile{
 	{"no tags", []string{"-id3v2_version", "0"}},
 	{"no ID3v2, ID3v1 only", []string{"-id3v2_version", "0", "-write_id3v1", "1", "-metadata", "title=v1"}},
 	{"lame v2.3", []string{"lame"}},
+	{"v2.3 with APIC cover", []string{"cover", "-id3v2_version", "3", "-metadata", "title=T"}},
 }
 
 var (
@@ -46,11 +47,18 @@ func generate(t *testing.T, f ffmpegFile) []byte {
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "g.mp3")
-	if f.args[0] == "lame" {
+	switch f.args[0] {
+	case "cover":
+		png := filepath.Join(dir, "cover.png")
+		run(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=16x16", "-frames:v", "1", "-y", png)
+		args := []string{"-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=0.3:sample_rate=22050", "-i", png,
+			"-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-b:a", "32k", "-c:v", "png", "-disposition:v", "attached_pic"}
+		run(t, "ffmpeg", append(append(args, f.args[1:]...), "-y", out)...)
+	case "lame":
 		wav := filepath.Join(dir, "g.wav")
 		run(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=300:d=0.3:sample_rate=22050", "-y", wav)
 		run(t, "lame", "--quiet", "-b", "32", "--id3v2-only", "--tt", "lame title", "--tc", "comment", wav, out)
-	} else {
+	default:
 		args := []string{"-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=0.3:sample_rate=22050", "-c:a", "libmp3lame", "-b:a", "32k"}
 		args = append(append(args, f.args...), "-y", out)
 		run(t, "ffmpeg", args...)
