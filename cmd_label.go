@@ -16,6 +16,7 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
+	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
 
 func init() {
@@ -47,6 +48,11 @@ var labelBoolFlags = map[string]bool{labeler.OptExplicit: true, labeler.OptInser
 type labelReport struct {
 	detect.Report
 	Output string `json:"output"`
+	// Written is the record labeling made, which "aigc" lacks for plain text
+	// (no metadata slot), and Steps what was done.
+	Written     *aigc.Record `json:"written,omitempty"`
+	Steps       []string     `json:"steps,omitempty"`
+	WatermarkID string       `json:"watermarkId,omitempty"`
 }
 
 func cmdLabel(args []string, stdout, stderr io.Writer) int {
@@ -100,7 +106,7 @@ func cmdLabel(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		printJSON(stdout, rep)
 	} else {
-		fmt.Fprintf(stdout, "%s -> %s: %s, ProduceID %s\n", in, *out, rep.Format, rep.AIGC.ProduceID)
+		fmt.Fprintf(stdout, "%s -> %s: %s, ProduceID %s, %s\n", in, *out, rep.Format, rep.Written.ProduceID, strings.Join(rep.Steps, "+"))
 	}
 	return 0
 }
@@ -122,7 +128,7 @@ func labelFile(in, out string, o labeler.Options) (labelReport, error) {
 	if err := writeFileAtomic(out, res.Output, 0o644); err != nil {
 		return labelReport{}, err
 	}
-	return labelReport{Report: rep, Output: out}, nil
+	return labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID}, nil
 }
 
 // labelDir labels every supported file below dir into outDir (same relative

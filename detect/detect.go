@@ -143,7 +143,9 @@ func Inspect(ctx context.Context, b []byte, opts Options) (Report, error) {
 		if rep.Format == format.Unknown {
 			return rep, err
 		}
-		rep.Problems = append(rep.Problems, err.Error())
+		if rep.Format != format.Text { // plain text has no metadata slot by design
+			rep.Problems = append(rep.Problems, err.Error())
+		}
 	} else if err := inspectMetadata(codec, b, &rep); err != nil {
 		return rep, err
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
 	"github.com/aigclabel/aigclabel/labeler/watermark/imagewm"
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 )
 
 func inspectImageWatermark(img image.Image, rep *Report, opts Options) {
@@ -47,4 +49,15 @@ func (rep *Report) foundWatermark(id uint64, opts Options) {
 
 func inspectAudioWatermark(pcm *wav.PCM, rep *Report, opts Options) {}
 
-func inspectTextWatermark(text string, rep *Report, opts Options) {}
+func inspectTextWatermark(text string, rep *Report, opts Options) {
+	key := opts.WatermarkKey
+	if len(key) == 0 {
+		key = payload.DevKey
+	}
+	res := textwm.Detect(text, key)
+	rep.Watermark = &WatermarkReport{Found: res.Found, Confidence: res.Confidence, BitErrors: res.SymbolErrors}
+	if res.Found {
+		rep.foundWatermark(res.Payload, opts)
+	}
+	rep.Fingerprint = textwm.FingerprintOf(text).String()
+}

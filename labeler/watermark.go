@@ -10,6 +10,8 @@ import (
 	"github.com/aigclabel/aigclabel/labeler/format"
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
 	"github.com/aigclabel/aigclabel/labeler/watermark/imagewm"
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 )
 
 // watermarkKey returns the key to embed with: the caller's, or the
@@ -50,5 +52,16 @@ func embedAudioWatermark(pcm *wav.PCM, rec aigc.Record, opts Options) error {
 }
 
 func embedTextWatermark(text string, kind format.Kind, rec aigc.Record, opts Options) (string, error) {
-	return "", &format.UnsupportedError{Format: kind, Msg: "the text watermark is not available yet"}
+	key := opts.Watermark.key(payload.DevKey)
+	id := WatermarkID(rec)
+	out, err := textwm.Embed(text, id, key, textwm.Options{Markdown: kind == format.Markdown, HTML: kind == format.HTML})
+	if err != nil {
+		return "", err
+	}
+	if !opts.Watermark.NoVerify {
+		if res := textwm.Detect(out, key); !res.Found || res.Payload != id {
+			return "", fmt.Errorf("labeler: verify-after-embed: the text watermark %016x was not found in the output", id)
+		}
+	}
+	return out, nil
 }
