@@ -25,6 +25,7 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/server/store"
+	"github.com/aigclabel/aigclabel/server/store/storetest"
 )
 
 // producerCode is a code-shaped ContentProducer (27 characters).
@@ -44,7 +45,13 @@ type env struct {
 
 func start(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "reg.db"), store.Options{})
+	return startOn(t, filepath.Join(t.TempDir(), "reg.db"), mod)
+}
+
+// startOn starts a server on the registry dsn, adding a key of each role.
+func startOn(t *testing.T, dsn string, mod func(*Config)) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -721,5 +728,57 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 			_ = op
 		}
+	}
+}
+
+// TestTwoServersSharePostgres runs two servers on one PostgreSQL registry:
+// a batch submitted to the one without batch workers is done by the other,
+// and what one labels the other finds.
+func TestTwoServersSharePostgres(t *testing.T) {
+	dsn := storetest.TempPostgres(t, storetest.Postgres(t))
+	a := startOn(t, dsn, func(c *Config) { c.BatchWorkers = -1 })
+	b := startOn(t, dsn, nil)
+
+	resp, out := a.do("POST", "/api/v1/label", a.producer, bytes.NewReader(testJPEG(t, 40)))
+	if resp.StatusCode != 200 {
+		t.Fatalf("label on A: %d %s", resp.StatusCode, out)
+	}
+	pid := resp.Header.Get("AIGC-Produce-ID")
+	if resp, body := b.do("GET", "/api/v1/records/"+pid, "", nil); resp.StatusCode != 200 {
+		t.Fatalf("record on B: %d %s", resp.StatusCode, body)
+	}
+	// B's key works on A: keys live in the shared registry.
+	if resp, body := a.do("POST", "/api/v1/label", b.producer, bytes.NewReader(testPNG(t, 41))); resp.StatusCode != 200 {
+		t.Fatalf("B's key on A: %d %s", resp.StatusCode, body)
+	}
+
+	const n = 12
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for i := range n {
+		fw, _ := mw.CreateFormFile("file", fmt.Sprintf("f%02d.jpg", i))
+		fw.Write(testJPEG(t, 50+i))
+	}
+	mw.Close()
+	resp, out = a.do("POST", "/api/v1/batch", a.producer, &body, "Content-Type", mw.FormDataContentType())
+	var job JobView
+	if resp.StatusCode != 202 || json.Unmarshal(out, &job) != nil {
+		t.Fatalf("batch on A: %d %s", resp.StatusCode, out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, out = a.do("GET", "/api/v1/batch/"+job.ID, a.producer, nil)
+		json.Unmarshal(out, &job)
+		if job.State == store.Done || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if job.Done != n {
+		t.Fatalf("job on A done by B: %s", out)
+	}
+	evs, err := a.st.EventsByJob(context.Background(), job.ID)
+	if err != nil || len(evs) != n {
+		t.Fatalf("%d registry rows for %d files (%v)", len(evs), n, err)
 	}
 }

@@ -3,17 +3,17 @@ package store
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aigclabel/aigclabel/server/store/storetest"
 )
 
 // backends runs f against SQLite and, when AIGCLABEL_TEST_PG names a
@@ -24,29 +24,9 @@ func backends(t *testing.T, f func(t *testing.T, open func(Options) *Store)) {
 		f(t, func(o Options) *Store { return mustOpen(t, dsn, o) })
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv("AIGCLABEL_TEST_PG")
-		if dsn == "" {
-			if os.Getenv("AIGCLABEL_REQUIRE_TOOLS") == "1" {
-				t.Fatal("AIGCLABEL_TEST_PG is unset (bash .ci/postgres start prints it)")
-			}
-			t.Skip("AIGCLABEL_TEST_PG is unset: no PostgreSQL to test against")
-		}
-		resetPG(t, dsn)
+		dsn := storetest.TempPostgres(t, storetest.Postgres(t))
 		f(t, func(o Options) *Store { return mustOpen(t, dsn, o) })
 	})
-}
-
-func resetPG(t *testing.T, dsn string) {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, tbl := range []string{"job_files", "jobs", "events", "api_keys", "schema_migrations"} {
-		if _, err := db.Exec(`DROP TABLE IF EXISTS ` + tbl + ` CASCADE`); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func mustOpen(t *testing.T, dsn string, o Options) *Store {
