@@ -89,6 +89,12 @@ func parseRIFF(b []byte) (*riffFile, error) {
 	if formEnd64 > int64(len(b)) && (len(chunks) == 0 || !chunks[len(chunks)-1].missingPad()) {
 		return nil, format.Errorf(format.WAV, 4, "RIFF size %d exceeds the %d bytes present (truncated file?)", formEnd64-8, len(b)-8)
 	}
+	if n := len(chunks); n > 0 && chunks[n-1].missingPad() && limit < len(b) {
+		// The RIFF size left out the final pad byte, which is there: the
+		// byte after the form belongs to the last chunk.
+		chunks[n-1].pad = true
+		limit++
+	}
 	return &riffFile{b: b, chunks: chunks, formEnd: limit}, nil
 }
 

@@ -20,8 +20,10 @@
 // Every other chunk (fmt, data, fact, LIST, id3, bext, "C2PA", "_PMX" XMP, ...)
 // is kept byte for byte and in order, pad bytes included. Chunk bodies of odd
 // size get their pad byte; when the last chunk of the file lacks it, which
-// readers such as ffmpeg tolerate and Read accepts, Write adds it. The RIFF
-// size is rewritten. Bytes after the end of the RIFF form are kept after it.
+// readers such as ffmpeg tolerate and Read accepts, Write adds it; when the
+// RIFF size leaves out a final pad byte that is present, the byte is taken as
+// the pad. The RIFF size is rewritten. Bytes after the end of the RIFF form
+// are kept after it.
 // RF64 files are reported as *format.UnsupportedError.
 //
 // # Content hash

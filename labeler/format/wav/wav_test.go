@@ -232,44 +232,58 @@ func TestGtkitListInfo(t *testing.T) {
 func TestPaddingAndForeign(t *testing.T) {
 	c2pa := []byte("\x00\x00\x00\x1fjumbc2pa odd-sized manifest store")
 	xmp := []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"/>`)
-	in := buildWAV("fmt ", fmtPCM(1, 1, 8000, 8), "_PMX", xmp, "C2PA", c2pa, "data", []byte{128, 129, 130})
-	in = in[:len(in)-1] // the final pad byte, left out as many writers do
-	binary.LittleEndian.PutUint32(in[4:], uint32(len(in)-8))
-	in = append(in, "trailing junk"...)
-	binary.LittleEndian.PutUint32(in[4:], uint32(len(in)-8-len("trailing junk")))
+	padded := buildWAV("fmt ", fmtPCM(1, 1, 8000, 8), "_PMX", xmp, "C2PA", c2pa, "data", []byte{128, 129, 130})
+	unpadded := padded[:len(padded)-1] // the final pad byte, left out as many writers do
+	binary.LittleEndian.PutUint32(unpadded[4:], uint32(len(unpadded)-8))
+	junk := append(slices.Clone(padded), "trailing junk"...) // RIFF size excludes the junk
+	sizeNoPad := slices.Clone(padded)                        // RIFF size excludes the final pad byte
+	binary.LittleEndian.PutUint32(sizeNoPad[4:], uint32(len(padded)-9))
 
-	m, err := Codec{}.Read(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m.Foreign) != 1 || m.Foreign[0].Kind != "c2pa" || !bytes.Equal(m.Foreign[0].Data, c2pa) {
-		t.Errorf("foreign: %+v", m.Foreign)
-	}
-	if len(m.XMP) != 1 || !bytes.Equal(m.XMP[0].Payload, xmp) {
-		t.Errorf("xmp: %+v", m.XMP)
-	}
-	out, err := Codec{}.Write(in, testRecord("pad", true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasSuffix(out, []byte("\x00trailing junk")) {
-		t.Errorf("final pad byte not added or trailing bytes lost: %q", out[len(out)-16:])
-	}
-	ids, bodies := strictChunks(t, out[:len(out)-len("trailing junk")])
-	if !slices.Equal(ids, []string{"fmt ", "_PMX", "C2PA", "AIGC", "data"}) {
-		t.Errorf("chunks %q", ids)
-	}
-	if !bytes.Equal(bodies[2], c2pa) {
-		t.Error("C2PA chunk changed")
-	}
-	m, _ = Codec{}.Read(out)
-	if !bytes.Equal(m.Foreign[0].Data, c2pa) || m.Foreign[0].Offset != m.Records[0].Offset-int64(len(c2pa))-9 {
-		t.Errorf("C2PA chunk moved or changed: %+v", m.Foreign)
-	}
-	h0, _ := Codec{}.ContentHash(in)
-	h1, _ := Codec{}.ContentHash(out)
-	if h0 != h1 {
-		t.Error("content hash changed")
+	for _, tc := range []struct {
+		name  string
+		in    []byte
+		strip int    // bytes after the form in the output
+		tail  string // expected end of the output
+	}{
+		{"missing final pad", unpadded, 0, "\x82\x00"},
+		{"RIFF size without the pad", sizeNoPad, 0, "\x82\x00"},
+		{"trailing junk", junk, len("trailing junk"), "\x82\x00trailing junk"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Codec{}.Read(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Foreign) != 1 || m.Foreign[0].Kind != "c2pa" || !bytes.Equal(m.Foreign[0].Data, c2pa) {
+				t.Errorf("foreign: %+v", m.Foreign)
+			}
+			if len(m.XMP) != 1 || !bytes.Equal(m.XMP[0].Payload, xmp) {
+				t.Errorf("xmp: %+v", m.XMP)
+			}
+			out, err := Codec{}.Write(tc.in, testRecord("pad", true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasSuffix(out, []byte(tc.tail)) {
+				t.Errorf("output ends %q, want %q", out[len(out)-16:], tc.tail)
+			}
+			ids, bodies := strictChunks(t, out[:len(out)-tc.strip])
+			if !slices.Equal(ids, []string{"fmt ", "_PMX", "C2PA", "AIGC", "data"}) {
+				t.Errorf("chunks %q", ids)
+			}
+			if !bytes.Equal(bodies[2], c2pa) {
+				t.Error("C2PA chunk changed")
+			}
+			m, _ = Codec{}.Read(out)
+			if !bytes.Equal(m.Foreign[0].Data, c2pa) || m.Foreign[0].Offset != m.Records[0].Offset-int64(len(c2pa))-9 {
+				t.Errorf("C2PA chunk moved or changed: %+v", m.Foreign)
+			}
+			h0, _ := Codec{}.ContentHash(tc.in)
+			h1, _ := Codec{}.ContentHash(out)
+			if h0 != h1 {
+				t.Error("content hash changed")
+			}
+		})
 	}
 }
 
