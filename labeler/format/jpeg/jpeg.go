@@ -21,7 +21,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"sort"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
@@ -239,53 +238,24 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var edits []splice
+	var edits []format.Splice
 	if len(xmps) == 0 {
-		edits = append(edits, splice{insertAt, insertAt, segs[0]})
+		edits = append(edits, format.Splice{Start: insertAt, End: insertAt, Data: segs[0]})
 	}
 	for i := range f.segs {
 		s := &f.segs[i]
 		switch {
 		case s.isXMP():
-			edits = append(edits, splice{s.off, s.end, segs[0]})
+			edits = append(edits, format.Splice{Start: s.off, End: s.end, Data: segs[0]})
 			segs = segs[1:]
 		case s.isExif():
 			t := s.data[len(exifID):]
 			if n, changed := exif.Normalize(t); changed {
-				edits = append(edits, splice{s.end - len(t), s.end, n})
+				edits = append(edits, format.Splice{Start: s.end - len(t), End: s.end, Data: n})
 			}
 		}
 	}
-	return apply(b, edits), nil
-}
-
-// splice replaces b[start:end] with data.
-type splice struct {
-	start, end int
-	data       []byte
-}
-
-// apply performs splices given in file order (insertions before the
-// replacement of what follows them).
-func apply(b []byte, edits []splice) []byte {
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].start != edits[j].start {
-			return edits[i].start < edits[j].start
-		}
-		return edits[i].end < edits[j].end
-	})
-	n := len(b)
-	for _, e := range edits {
-		n += len(e.data) - (e.end - e.start)
-	}
-	out := make([]byte, 0, n)
-	pos := 0
-	for _, e := range edits {
-		out = append(out, b[pos:e.start]...)
-		out = append(out, e.data...)
-		pos = e.end
-	}
-	return append(out, b[pos:]...)
+	return format.Apply(b, edits), nil
 }
 
 // xmpSegment wraps a packet in an APP1 segment.

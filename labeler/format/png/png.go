@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"sort"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
@@ -272,7 +271,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	var xmps []*chunk
 	var packets [][]byte
 	var headers [][]byte
-	var edits []splice
+	var edits []format.Splice
 	for i := range f.chunks {
 		c := &f.chunks[i]
 		kind, t := classify(c)
@@ -286,25 +285,25 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			}
 			headers = append(headers, h)
 		case kindAIGC:
-			edits = append(edits, splice{c.off, c.end, nil})
+			edits = append(edits, format.Splice{Start: c.off, End: c.end, Data: nil})
 		case kindExif:
 			if n, changed := exif.Normalize(c.data); changed {
-				edits = append(edits, splice{c.off, c.end, makeChunk("eXIf", n)})
+				edits = append(edits, format.Splice{Start: c.off, End: c.end, Data: makeChunk("eXIf", n)})
 			}
 		}
 	}
 	if len(xmps) == 0 {
 		ihdr := f.chunks[0].end
-		edits = append(edits, splice{ihdr, ihdr, xmpChunk(nil, xmp.Build(rec))})
+		edits = append(edits, format.Splice{Start: ihdr, End: ihdr, Data: xmpChunk(nil, xmp.Build(rec))})
 	} else {
 		if packets, err = xmp.Replace(packets, rec); err != nil {
 			return nil, errorf(xmps[0].off, "existing XMP packet cannot be updated: %v", err)
 		}
 		for i, c := range xmps {
-			edits = append(edits, splice{c.off, c.end, xmpChunk(headers[i], packets[i])})
+			edits = append(edits, format.Splice{Start: c.off, End: c.end, Data: xmpChunk(headers[i], packets[i])})
 		}
 	}
-	return apply(b, edits), nil
+	return format.Apply(b, edits), nil
 }
 
 // xmpChunk builds an uncompressed iTXt chunk holding packet; header is the
@@ -325,35 +324,6 @@ func makeChunk(typ string, data []byte) []byte {
 	copy(c[4:], typ)
 	c = append(c, data...)
 	return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
-}
-
-// splice replaces b[start:end] with data.
-type splice struct {
-	start, end int
-	data       []byte
-}
-
-// apply performs splices (insertions before the replacement of what follows
-// them).
-func apply(b []byte, edits []splice) []byte {
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].start != edits[j].start {
-			return edits[i].start < edits[j].start
-		}
-		return edits[i].end < edits[j].end
-	})
-	n := len(b)
-	for _, e := range edits {
-		n += len(e.data) - (e.end - e.start)
-	}
-	out := make([]byte, 0, n)
-	pos := 0
-	for _, e := range edits {
-		out = append(out, b[pos:e.start]...)
-		out = append(out, e.data...)
-		pos = e.end
-	}
-	return append(out, b[pos:]...)
 }
 
 // ContentHash is the SHA-256 of b without its XMP and AIGC text chunks, with

@@ -23,7 +23,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"sort"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
@@ -150,7 +149,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var edits []splice
+	var edits []format.Splice
 	var xmps []*chunk
 	var packets [][]byte
 	var vp8x *chunk
@@ -173,7 +172,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			t := tiff(c.data)
 			if n, changed := exif.Normalize(t); changed {
 				dataEnd := c.off + 8 + len(c.data)
-				edits = append(edits, splice{dataEnd - len(t), dataEnd, n})
+				edits = append(edits, format.Splice{Start: dataEnd - len(t), End: dataEnd, Data: n})
 			}
 			last = i
 		case "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L":
@@ -185,7 +184,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			return nil, errorf(xmps[0].off, "existing XMP packet cannot be updated: %v", err)
 		}
 		for i, c := range xmps {
-			edits = append(edits, splice{c.off, c.end, makeChunk("XMP ", packets[i])})
+			edits = append(edits, format.Splice{Start: c.off, End: c.end, Data: makeChunk("XMP ", packets[i])})
 		}
 	} else {
 		if last < 0 {
@@ -196,7 +195,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 		if (at-12)%2 == 1 {
 			x = append([]byte{0}, x...) // the missing pad of the chunk before
 		}
-		edits = append(edits, splice{at, at, x})
+		edits = append(edits, format.Splice{Start: at, End: at, Data: x})
 	}
 	switch {
 	case vp8x != nil:
@@ -204,16 +203,16 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			return nil, errorf(vp8x.off, "VP8X chunk of %d bytes, want 10", len(vp8x.data))
 		}
 		if vp8x.data[0]&flagXMP == 0 {
-			edits = append(edits, splice{vp8x.off + 8, vp8x.off + 9, []byte{vp8x.data[0] | flagXMP}})
+			edits = append(edits, format.Splice{Start: vp8x.off + 8, End: vp8x.off + 9, Data: []byte{vp8x.data[0] | flagXMP}})
 		}
 	default:
 		x, err := newVP8X(f, has)
 		if err != nil {
 			return nil, err
 		}
-		edits = append(edits, splice{12, 12, x})
+		edits = append(edits, format.Splice{Start: 12, End: 12, Data: x})
 	}
-	out := apply(b, edits)
+	out := format.Apply(b, edits)
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-(len(b)-f.rest)-8))
 	return out, nil
 }
@@ -274,35 +273,6 @@ func newVP8X(f *file, has map[string]bool) ([]byte, error) {
 
 func put24(b []byte, v int) {
 	b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16)
-}
-
-// splice replaces b[start:end] with data.
-type splice struct {
-	start, end int
-	data       []byte
-}
-
-// apply performs splices (insertions before the replacement of what follows
-// them).
-func apply(b []byte, edits []splice) []byte {
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].start != edits[j].start {
-			return edits[i].start < edits[j].start
-		}
-		return edits[i].end < edits[j].end
-	})
-	n := len(b)
-	for _, e := range edits {
-		n += len(e.data) - (e.end - e.start)
-	}
-	out := make([]byte, 0, n)
-	pos := 0
-	for _, e := range edits {
-		out = append(out, b[pos:e.start]...)
-		out = append(out, e.data...)
-		pos = e.end
-	}
-	return append(out, b[pos:]...)
 }
 
 // ContentHash is the SHA-256 of b's chunks other than "XMP " and VP8X, with

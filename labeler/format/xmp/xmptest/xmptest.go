@@ -6,6 +6,7 @@ package xmptest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"image"
 	"os"
 	"os/exec"
@@ -279,4 +280,44 @@ func CorpusFiles(t testing.TB, sub string, exts ...string) []Case {
 		}
 	}
 	return cs
+}
+
+// FuzzRead is the body of a carrier's FuzzRead: errors are format errors,
+// and what Read accepts ContentHash accepts too.
+func FuzzRead(t *testing.T, c format.Codec, b []byte) {
+	t.Helper()
+	if _, err := c.Read(b); err != nil {
+		var fe *format.FormatError
+		if !errors.As(err, &fe) {
+			t.Fatalf("error %T %v is not a *format.FormatError", err, err)
+		}
+		return
+	}
+	if _, err := c.ContentHash(b); err != nil {
+		t.Fatalf("Read accepts but ContentHash fails: %v", err)
+	}
+}
+
+// FuzzWriteRead is the body of a carrier's FuzzWriteRead: for input Read
+// accepts and Write labels, the output reads back with exactly the written
+// record and the same content hash.
+func FuzzWriteRead(t *testing.T, c format.Codec, b []byte) {
+	t.Helper()
+	if _, err := c.Read(b); err != nil {
+		return
+	}
+	out, err := c.Write(b, Rec2)
+	if err != nil {
+		return
+	}
+	md, err := c.Read(out)
+	if err != nil {
+		t.Fatalf("output does not read: %v", err)
+	}
+	OnlyRecord(t, md, Rec2)
+	h1, _ := c.ContentHash(b)
+	h2, err := c.ContentHash(out)
+	if err != nil || h1 != h2 {
+		t.Fatalf("content hash changed (%v)", err)
+	}
 }
