@@ -329,3 +329,15 @@ func TestSRGBTable(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeOriented checks EXIF orientation 6 is applied (stored 1200x1800
+// landscape rotated: displays 1800x1200), against image/jpeg's stored size.
+func TestDecodeOriented(t *testing.T) {
+	img := decodeFile(t, testenv.Corpus(t, "images", "exif_Landscape_6.jpg"))
+	if b := img.Bounds(); b.Dx() != 1800 || b.Dy() != 1200 {
+		t.Fatalf("oriented size %v, want 1800x1200", b)
+	}
+	if _, err := DecodeOriented(strings.NewReader("not an image")); err == nil {
+		t.Fatal("garbage decoded")
+	}
+}

@@ -89,11 +89,12 @@ func LabelText(text string, kind format.Kind, opts TextOptions) (string, error) 
 	default:
 		return "", fmt.Errorf("explicit: text position %q: want start, end or both", opts.At)
 	}
-	for _, f := range FindText(text) {
-		switch f.Position {
-		case AtStart:
+	for _, f := range findText(text) {
+		// A label near both ends (a short document) serves as either.
+		if f.nearStart {
 			start = false
-		case AtEnd:
+		}
+		if f.nearEnd {
 			end = false
 		}
 	}
@@ -293,14 +294,25 @@ func normalize(s string) (string, []int) {
 // aside, at most 32 characters or 5% of it before or after; the nearer end
 // wins in short documents).
 func FindText(text string) []TextFinding {
-	if !utf8.ValidString(text) {
-		text = strings.ToValidUTF8(text, "\uFFFD")
+	fs := findText(text)
+	out := make([]TextFinding, len(fs))
+	for i, f := range fs {
+		out[i] = f.TextFinding
 	}
-	norm, offs := normalize(text)
+	return out
+}
+
+type textFinding struct {
+	TextFinding
+	nearStart, nearEnd bool
+}
+
+func findText(text string) []textFinding {
+	norm, offs := normalize(text) // invalid bytes become U+FFFD, offsets kept
 	vis := visibleIndex(text)
 	total := vis[len(text)]
 	slack := max(32, total/20)
-	var out []TextFinding
+	var out []textFinding
 	for _, m := range findWordings(norm) {
 		a, b := offs[m[0]], offs[m[1]]
 		raw := strings.TrimSpace(text[a:b])
@@ -314,7 +326,10 @@ func FindText(text string) []TextFinding {
 		case after <= slack:
 			pos = AtEnd
 		}
-		out = append(out, TextFinding{Text: raw, Offset: a, Position: pos, Compliant: CheckWording(wordingCore(raw)) == nil})
+		out = append(out, textFinding{
+			TextFinding: TextFinding{Text: raw, Offset: a, Position: pos, Compliant: CheckWording(wordingCore(raw)) == nil},
+			nearStart:   before <= slack, nearEnd: after <= slack,
+		})
 	}
 	return out
 }

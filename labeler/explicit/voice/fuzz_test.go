@@ -1,0 +1,16 @@
+package voice
+
+import "testing"
+
+// FuzzParse: parse never panics and never returns more samples than bytes allow.
+func FuzzParse(f *testing.F) {
+	f.Add(wav[:200])
+	f.Add([]byte("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00"))
+	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := parse(b)
+		if err == nil && 2*len(s) > len(b) {
+			t.Fatalf("%d samples from %d bytes", len(s), len(b))
+		}
+	})
+}
