@@ -1,0 +1,603 @@
+package imagewm
+
+import (
+	"image"
+	"math"
+	"sort"
+
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+)
+
+// Detection constants.
+const (
+	sub      = 4               // folded-tile bins per cell
+	foldSide = tileCells * sub // folded tile side in bins
+	acfSide  = 512             // autocorrelation window (at most)
+	minLag   = 20.0            // shortest tile period searched, detection pixels
+	maxRot   = 10 * math.Pi / 180
+	lattices = 3 // lattice candidates tried
+)
+
+// Detect looks for a mark made with key in img. It needs no original. It
+// returns an error only for an empty key; an image too small to search
+// reports not found.
+func Detect(img image.Image, key []byte) (Result, error) {
+	if len(key) == 0 {
+		return Result{Confidence: 1}, ErrNoKey
+	}
+	d, f := newDetector(img, key)
+	if d == nil {
+		return Result{Confidence: 1}, nil
+	}
+	decodes := 0
+	for _, A := range d.lattices() {
+		if decodes >= MaxCandidates {
+			break
+		}
+		soft, _, ok := d.read(A)
+		if !ok {
+			continue
+		}
+		decodes++
+		id, errs, ok := payload.Decode(soft)
+		if ok {
+			return Result{
+				Found:      true,
+				Payload:    id,
+				Confidence: min(1, float64(MaxCandidates)*payload.FalsePositive(errs)),
+				BitErrors:  errs,
+				Period:     math.Sqrt(math.Abs(A[0]*A[3]-A[1]*A[2])) / f,
+				Rotation:   math.Atan2(A[2], A[0]) * 180 / math.Pi,
+			}, nil
+		}
+	}
+	return Result{Confidence: 1}, nil
+}
+
+// SoftBits returns the soft code bits (see payload.Decode) read along the
+// geometry candidate with the strongest sync correlation, or nil when the
+// image is too small. It is for measurement (raw bit accuracy); Detect is
+// the detector.
+func SoftBits(img image.Image, key []byte) []float64 {
+	if len(key) == 0 {
+		return nil
+	}
+	d, _ := newDetector(img, key)
+	if d == nil {
+		return nil
+	}
+	var best []float64
+	bestZ := math.Inf(-1)
+	for _, A := range d.lattices() {
+		if soft, z, ok := d.read(A); ok && z > bestZ {
+			best, bestZ = soft, z
+		}
+	}
+	return best
+}
+
+// newDetector prepares the whitened working-resolution residual; it returns
+// nil for an image too small to search, and the working scale factor.
+func newDetector(img image.Image, key []byte) (*detector, float64) {
+	b := img.Bounds()
+	if min(b.Dx(), b.Dy()) < 2*minLag+8 {
+		return nil, 0
+	}
+	ww, wh, f := workSize(b.Dx(), b.Dy())
+	d := &detector{r: whiten(lumaPlane(img, ww, wh)), lay: newLayout(key)}
+	d.syncTemplate()
+	return d, f
+}
+
+// whiten returns the luma's local-contrast-normalised residual: deviation
+// from a 5x5 mean divided by the local RMS deviation, clipped, so that edges
+// and textures do not dominate the correlations.
+func whiten(y *plane) *plane {
+	mean := boxBlur(y, 2)
+	r := newPlane(y.w, y.h)
+	sq := newPlane(y.w, y.h)
+	for i, v := range y.p {
+		d := v - mean.p[i]
+		r.p[i] = d
+		sq.p[i] = float64(d * d)
+	}
+	rms := boxBlur(sq, 4)
+	for i, v := range r.p {
+		v /= math.Sqrt(rms.p[i]) + 1
+		r.p[i] = max(-3, min(3, v))
+	}
+	return r
+}
+
+type detector struct {
+	r        *plane
+	lay      *layout
+	tre, tim []float64 // FFT of the sync template on the folded grid
+}
+
+// chipBins calls fn for each folded-grid bin (periodic) that chip (i, j)'s
+// bilinear footprint covers, with the footprint's weight at the bin centre.
+func chipBins(i, j, dx, dy int, fn func(bin int, w float64)) {
+	for by := -sub; by < sub; by++ {
+		ty := 1 - math.Abs((float64(by)+0.5)/sub)
+		yy := ((j*sub+by+dy)%foldSide + foldSide) % foldSide
+		for bx := -sub; bx < sub; bx++ {
+			tx := 1 - math.Abs((float64(bx)+0.5)/sub)
+			xx := ((i*sub+bx+dx)%foldSide + foldSide) % foldSide
+			fn(yy*foldSide+xx, float64(tx*ty))
+		}
+	}
+}
+
+// syncTemplate renders the sync chips on the folded grid and transforms it.
+func (d *detector) syncTemplate() {
+	n := foldSide * foldSide
+	d.tre, d.tim = make([]float64, n), make([]float64, n)
+	for k := 0; k < chips; k++ {
+		if d.lay.bit[k] >= 0 {
+			continue
+		}
+		s := float64(d.lay.sign[k])
+		chipBins(k%tileCells, k/tileCells, 0, 0, func(bin int, w float64) { d.tre[bin] += s * w })
+	}
+	fft2(d.tre, d.tim, foldSide, foldSide, false)
+}
+
+// lattices finds the tile lattice in the residual's autocorrelation and
+// returns up to `lattices` candidate bases A = [a1x, a2x, a1y, a2y] (columns
+// a1, a2 are the tile's axes in detection pixels), best first.
+func (d *detector) lattices() [][4]float64 {
+	r := d.r
+	cw, ch := min(r.w, acfSide), min(r.h, acfSide)
+	nw, nh := pow2(cw), pow2(ch)
+	x0, y0 := (r.w-cw)/2, (r.h-ch)/2
+	re, im := make([]float64, nw*nh), make([]float64, nw*nh)
+	for y := 0; y < ch; y++ {
+		copy(re[y*nw:y*nw+cw], r.p[(y0+y)*r.w+x0:])
+	}
+	fft2(re, im, nw, nh, false)
+	for i := range re {
+		re[i] = float64(re[i]*re[i]) + float64(im[i]*im[i])
+		im[i] = 0
+	}
+	re[0] = 0
+	// Whiten the power spectrum against its local mean: the mark's comb of
+	// spectral lines stands out, the host's smooth spectrum flattens.
+	pl := &plane{w: nw, h: nh, p: re}
+	loc := boxBlurWrap(pl, 6)
+	for i, v := range re {
+		q := v / (loc.p[i] + 1e-9)
+		re[i] = min(q, 30) // no single line dominates
+	}
+	fft2(re, im, nw, nh, true)
+	acf := &acfMap{w: nw, h: nh, cw: cw, ch: ch, v: re}
+	acf.normalise()
+	maxLag := 0.45 * float64(min(nw, nh))
+	if c := 0.8 * float64(min(cw, ch)); c < maxLag {
+		maxLag = c
+	}
+	if maxLag < minLag*1.2 {
+		return nil
+	}
+	blur := acf.blurred()
+
+	type cand struct{ p, th, s float64 }
+	var cs []cand
+	for p := minLag; p <= maxLag; p *= 1.008 {
+		step := 0.7 / p
+		for th := -maxRot; th <= maxRot; th += step {
+			cs = append(cs, cand{p, th, blur.latticeScore(p, th, maxLag)})
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].s > cs[j].s })
+	var out [][4]float64
+	var kept []cand
+	for _, c := range cs {
+		if len(out) >= lattices {
+			break
+		}
+		dup := false
+		for _, k := range kept {
+			if math.Abs(c.p/k.p-1) < 0.03 && math.Abs(c.th-k.th) < 0.02 {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		kept = append(kept, c)
+		p, th := acf.fine(c.p, c.th, maxLag)
+		cs, sn := math.Cos(th)*p, math.Sin(th)*p
+		A := [4]float64{cs, -sn, sn, cs}
+		out = append(out, A)
+	}
+	return out
+}
+
+// acfMap is a circular autocorrelation with its window's content size.
+type acfMap struct {
+	w, h, cw, ch int
+	v            []float64
+}
+
+// normalise divides by the overlap area at each lag and by the zero lag.
+func (a *acfMap) normalise() {
+	z := a.v[0]
+	if z == 0 {
+		z = 1
+	}
+	for y := 0; y < a.h; y++ {
+		dy := min(y, a.h-y)
+		oy := float64(a.ch - dy)
+		for x := 0; x < a.w; x++ {
+			dx := min(x, a.w-x)
+			ox := float64(a.cw - dx)
+			o := ox * oy / float64(a.cw*a.ch)
+			if o < 0.05 {
+				o = 0.05
+			}
+			// The peak of a mark grows with the overlap o, the noise with
+			// its square root: dividing by sqrt(o) gives a z-like score.
+			a.v[y*a.w+x] /= z * math.Sqrt(o)
+		}
+	}
+}
+
+// blurred returns a 3x3 box-blurred copy, for a coarser search grid.
+func (a *acfMap) blurred() *acfMap {
+	b := &acfMap{w: a.w, h: a.h, cw: a.cw, ch: a.ch, v: make([]float64, len(a.v))}
+	for y := 0; y < a.h; y++ {
+		for x := 0; x < a.w; x++ {
+			s := 0.0
+			for j := -1; j <= 1; j++ {
+				yy := (y + j + a.h) % a.h
+				for i := -1; i <= 1; i++ {
+					s += a.v[yy*a.w+(x+i+a.w)%a.w]
+				}
+			}
+			b.v[y*a.w+x] = s / 9
+		}
+	}
+	return b
+}
+
+// at is the bilinear value at lag (x, y), circular.
+func (a *acfMap) at(x, y float64) float64 {
+	fx, fy := math.Floor(x), math.Floor(y)
+	tx, ty := x-fx, y-fy
+	x0 := (int(fx)%a.w + a.w) % a.w
+	y0 := (int(fy)%a.h + a.h) % a.h
+	x1, y1 := (x0+1)%a.w, (y0+1)%a.h
+	return (a.v[y0*a.w+x0]*(1-tx)+a.v[y0*a.w+x1]*tx)*(1-ty) +
+		(a.v[y1*a.w+x0]*(1-tx)+a.v[y1*a.w+x1]*tx)*ty
+}
+
+// lattice points scored (half-plane; the ACF is symmetric), and the half
+// points whose peaks would mean the true period is half the candidate's.
+var (
+	latticePts = [][2]float64{{1, 0}, {0, 1}, {1, 1}, {1, -1}, {2, 0}, {0, 2}, {2, 1}, {1, 2}, {2, -1}, {1, -2}}
+	halfPts    = [][2]float64{{0.5, 0}, {0, 0.5}, {0.5, 0.5}, {0.5, -0.5}}
+)
+
+func (a *acfMap) latticeScore(p, th, maxLag float64) float64 {
+	c, s := math.Cos(th)*p, math.Sin(th)*p
+	var sum, half float64
+	n, nh := 0, 0
+	for _, q := range latticePts {
+		x, y := c*q[0]-s*q[1], s*q[0]+c*q[1]
+		if x*x+y*y > maxLag*maxLag {
+			continue
+		}
+		sum += a.at(x, y)
+		n++
+	}
+	for _, q := range halfPts {
+		x, y := c*q[0]-s*q[1], s*q[0]+c*q[1]
+		half += a.at(x, y)
+		nh++
+	}
+	if n < 2 {
+		return math.Inf(-1)
+	}
+	// Sum over sqrt(n): independent z-scores add up to a z-score.
+	return (sum - float64(n)*max(0, half/float64(nh))) / math.Sqrt(float64(n))
+}
+
+// fine searches a fine grid of periods and angles around (p, th) on the
+// unblurred autocorrelation.
+func (a *acfMap) fine(p, th, maxLag float64) (float64, float64) {
+	bp, bth, best := p, th, math.Inf(-1)
+	for i := -15; i <= 15; i++ {
+		pp := p * (1 + float64(i)*0.001)
+		for j := -15; j <= 15; j++ {
+			tt := th + float64(j)*0.0007
+			if s := a.latticeScore(pp, tt, maxLag); s > best {
+				bp, bth, best = pp, tt, s
+			}
+		}
+	}
+	return bp, bth
+}
+
+// read folds the residual onto one tile along lattice A, finds the tile's
+// orientation and offset from the sync chips, corrects the lattice from the
+// offsets the four quadrants of the image give on their own (a residual scale
+// or rotation error shows as offsets that grow across the image), and returns
+// the soft code bits.
+func (d *detector) read(A [4]float64) ([]float64, float64, bool) {
+	det := A[0]*A[3] - A[1]*A[2]
+	if math.Abs(det) < 1 {
+		return nil, 0, false
+	}
+	// M maps a pixel offset from the image centre to folded-grid bins.
+	M := [4]float64{A[3] / det * foldSide, -A[1] / det * foldSide, -A[2] / det * foldSide, A[0] / det * foldSide}
+	quads, centres, total := d.fold(M, true)
+	o, dx, dy, z := d.bestOrientation(total)
+	if z == math.Inf(-1) {
+		return nil, 0, false
+	}
+	if E, ok := d.drift(quads, centres, o, dx, dy); ok {
+		M = [4]float64{M[0] - E[0], M[1] - E[1], M[2] - E[2], M[3] - E[3]}
+		_, _, total = d.fold(M, false)
+		c := d.correlate(orient(total, o))
+		bi := argmax(c)
+		dx, dy = bi%foldSide, bi/foldSide
+	}
+	f := orient(total, o)
+	soft := make([]float64, payload.Bits)
+	for k := 0; k < chips; k++ {
+		bit := d.lay.bit[k]
+		if bit < 0 {
+			continue
+		}
+		var v float64
+		chipBins(k%tileCells, k/tileCells, dx, dy, func(bin int, w float64) { v += f[bin] * w })
+		soft[bit] += float64(d.lay.sign[k]) * v
+	}
+	return soft, z, true
+}
+
+// fold averages the residual into the folded grid through M, and with quads
+// also into one grid per image quadrant, returning their pixel centroids.
+func (d *detector) fold(M [4]float64, quads bool) ([4][]float64, [4][2]float64, []float64) {
+	r := d.r
+	n := foldSide * foldSide
+	var qs [4][]float64
+	var qc [4][]float64
+	var cen [4][2]float64
+	var cn [4]float64
+	nq := 1
+	if quads {
+		nq = 4
+	}
+	for q := 0; q < nq; q++ {
+		qs[q], qc[q] = make([]float64, n), make([]float64, n)
+	}
+	cx, cy := float64(r.w)/2, float64(r.h)/2
+	for y := 0; y < r.h; y++ {
+		py := float64(y) - cy
+		u0, v0 := M[1]*py, M[3]*py
+		for x := 0; x < r.w; x++ {
+			px := float64(x) - cx
+			u, v := u0+M[0]*px, v0+M[2]*px
+			bu := (int(math.Floor(u))%foldSide + foldSide) % foldSide
+			bv := (int(math.Floor(v))%foldSide + foldSide) % foldSide
+			q := 0
+			if quads {
+				if px >= 0 {
+					q++
+				}
+				if py >= 0 {
+					q += 2
+				}
+				cen[q][0] += px
+				cen[q][1] += py
+				cn[q]++
+			}
+			qs[q][bv*foldSide+bu] += r.p[y*r.w+x]
+			qc[q][bv*foldSide+bu]++
+		}
+	}
+	total := make([]float64, n)
+	for i := range total {
+		var s, c float64
+		for q := 0; q < nq; q++ {
+			s += qs[q][i]
+			c += qc[q][i]
+			if qc[q][i] > 0 {
+				qs[q][i] /= qc[q][i]
+			}
+		}
+		if c > 0 {
+			total[i] = s / c
+		}
+	}
+	for q := 0; q < nq; q++ {
+		if cn[q] > 0 {
+			cen[q][0] /= cn[q]
+			cen[q][1] /= cn[q]
+		}
+	}
+	return qs, cen, total
+}
+
+// correlate returns the circular cross-correlation of folded grid f with the
+// sync template; its peak is the template's offset in f.
+func (d *detector) correlate(f []float64) []float64 {
+	n := len(f)
+	fr, fi := make([]float64, n), make([]float64, n)
+	copy(fr, f)
+	fft2(fr, fi, foldSide, foldSide, false)
+	for i := range fr {
+		a, b := fr[i], fi[i]
+		c, e := d.tre[i], d.tim[i]
+		fr[i], fi[i] = a*c+b*e, b*c-a*e
+	}
+	fft2(fr, fi, foldSide, foldSide, true)
+	return fr
+}
+
+func argmax(c []float64) int {
+	bi := 0
+	for i, v := range c {
+		if v > c[bi] {
+			bi = i
+		}
+	}
+	return bi
+}
+
+// bestOrientation tries the eight orientations of the folded tile and
+// returns the one with the strongest sync peak, its offset and z-score.
+func (d *detector) bestOrientation(total []float64) (o, dx, dy int, z float64) {
+	z = math.Inf(-1)
+	n := float64(len(total))
+	for k := 0; k < 8; k++ {
+		c := d.correlate(orient(total, k))
+		var m, s2 float64
+		for _, v := range c {
+			m += v
+			s2 += v * v
+		}
+		m /= n
+		sd := math.Sqrt(max(0, s2/n-m*m))
+		if sd == 0 {
+			continue
+		}
+		bi := argmax(c)
+		if zz := (c[bi] - m) / sd; zz > z {
+			o, dx, dy, z = k, bi%foldSide, bi/foldSide, zz
+		}
+	}
+	return o, dx, dy, z
+}
+
+// drift estimates the linear error E (bins per pixel) of the folding map
+// from each quadrant's own sync offset relative to the global one.
+func (d *detector) drift(quads [4][]float64, centres [4][2]float64, o, dx, dy int) ([4]float64, bool) {
+	var dlt [4][2]float64
+	for q := 0; q < 4; q++ {
+		c := d.correlate(orient(quads[q], o))
+		// Peak within ±6 bins of the global offset, sub-bin by parabola.
+		best, bx, by := math.Inf(-1), 0, 0
+		for j := -6; j <= 6; j++ {
+			for i := -6; i <= 6; i++ {
+				v := c[wrapFold(dy+j)*foldSide+wrapFold(dx+i)]
+				if v > best {
+					best, bx, by = v, i, j
+				}
+			}
+		}
+		at := func(i, j int) float64 { return c[wrapFold(dy+j)*foldSide+wrapFold(dx+i)] }
+		fx, fy := float64(bx), float64(by)
+		if den := at(bx-1, by) - 2*best + at(bx+1, by); den < 0 {
+			fx += 0.5 * (at(bx-1, by) - at(bx+1, by)) / den
+		}
+		if den := at(bx, by-1) - 2*best + at(bx, by+1); den < 0 {
+			fy += 0.5 * (at(bx, by-1) - at(bx, by+1)) / den
+		}
+		// Back to the unoriented frame: undo the swap, then the flips.
+		if o&4 != 0 {
+			fx, fy = fy, fx
+		}
+		if o&1 != 0 {
+			fx = -fx
+		}
+		if o&2 != 0 {
+			fy = -fy
+		}
+		dlt[q] = [2]float64{fx, fy}
+	}
+	// Least squares for delta = k + E c over the four quadrants.
+	var E [4]float64
+	for comp := 0; comp < 2; comp++ {
+		var sxx, sxy, syy, sx, sy, sdx, sdy, sd float64
+		for q := 0; q < 4; q++ {
+			x, y, v := centres[q][0], centres[q][1], dlt[q][comp]
+			sxx += x * x
+			sxy += x * y
+			syy += y * y
+			sx += x
+			sy += y
+			sdx += v * x
+			sdy += v * y
+			sd += v
+		}
+		// Centre the regressors (removes k).
+		sxx -= sx * sx / 4
+		sxy -= sx * sy / 4
+		syy -= sy * sy / 4
+		sdx -= sd * sx / 4
+		sdy -= sd * sy / 4
+		det := sxx*syy - sxy*sxy
+		if math.Abs(det) < 1e-9 {
+			return E, false
+		}
+		E[2*comp] = (sdx*syy - sdy*sxy) / det
+		E[2*comp+1] = (sdy*sxx - sdx*sxy) / det
+	}
+	return E, true
+}
+
+func wrapFold(i int) int { return (i%foldSide + foldSide) % foldSide }
+
+// orient returns one of the eight dihedral transforms of a folded tile.
+func orient(t []float64, o int) []float64 {
+	out := make([]float64, len(t))
+	const n = foldSide
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			u, v := x, y
+			if o&1 != 0 {
+				u = n - 1 - u
+			}
+			if o&2 != 0 {
+				v = n - 1 - v
+			}
+			if o&4 != 0 {
+				u, v = v, u
+			}
+			out[v*n+u] = t[y*n+x]
+		}
+	}
+	return out
+}
+
+// boxBlurWrap is boxBlur with periodic borders.
+func boxBlurWrap(p *plane, r int) *plane {
+	w, h := p.w, p.h
+	tmp := newPlane(w, h)
+	line := make([]float64, max(w, h))
+	out := make([]float64, max(w, h))
+	for y := 0; y < h; y++ {
+		periodicBoxFast(p.p[y*w:y*w+w], tmp.p[y*w:y*w+w], r)
+	}
+	res := newPlane(w, h)
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			line[y] = tmp.p[y*w+x]
+		}
+		periodicBoxFast(line[:h], out[:h], r)
+		for y := 0; y < h; y++ {
+			res.p[y*w+x] = out[y]
+		}
+	}
+	return res
+}
+
+// periodicBoxFast is the circular box mean with a running sum.
+func periodicBoxFast(in, out []float64, r int) {
+	n := len(in)
+	if 2*r+1 > n {
+		r = (n - 1) / 2
+	}
+	var s float64
+	for k := -r; k <= r; k++ {
+		s += in[(k+n)%n]
+	}
+	for i := 0; i < n; i++ {
+		out[i] = s / float64(2*r+1)
+		s += in[(i+r+1)%n] - in[(i-r+n)%n]
+	}
+}

@@ -1,0 +1,284 @@
+package imagewm
+
+import (
+	"image"
+	"math"
+
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+)
+
+// Embedding constants (0-255 luma levels).
+const (
+	workSide   = 512  // masking and detection work with the shorter side at most this
+	flatFloor  = 1.5  // activity floor, so flat areas still carry a faint mark
+	actCap     = 24.0 // activity above this adds no strength (edges)
+	maxAmp     = 7.0  // the strongest change allowed, in levels
+	flatAmpCap = 1.6  // the strongest change allowed in a flat area
+)
+
+// maskScale is 8^(3/4): activity 8 (moderate texture) maps to itself.
+var maskScale = math.Sqrt(math.Sqrt(8)) * math.Sqrt(math.Sqrt(8)) * math.Sqrt(math.Sqrt(8))
+
+// period returns the tile period in pixels for an image whose shorter side is s.
+func period(s int) float64 {
+	return math.Max(64, float64(s)/4)
+}
+
+// workSize returns the working (masking, detection) size for w x h.
+func workSize(w, h int) (int, int, float64) {
+	s := min(w, h)
+	if s <= workSide {
+		return w, h, 1
+	}
+	f := float64(workSide) / float64(s)
+	ww, wh := int(float64(w)*f+0.5), int(float64(h)*f+0.5)
+	return max(ww, 1), max(wh, 1), f
+}
+
+// Embed returns a copy of img carrying id under key. The copy has img's size
+// and alpha. It fails with ErrTooSmall or ErrTooFlat when img cannot carry a
+// detectable mark; callers should still re-detect the output (verify after
+// embed), as the labeler does by default.
+func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, error) {
+	if len(key) == 0 {
+		return nil, ErrNoKey
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if min(w, h) < MinSide {
+		return nil, ErrTooSmall
+	}
+	psnr := opts.PSNR
+	if psnr <= 0 {
+		psnr = DefaultPSNR
+	}
+	out := toNRGBA(img)
+	ww, wh, f := workSize(w, h)
+	amp := strength(lumaPlane(out, ww, wh))
+
+	lay := newLayout(key)
+	chip := lay.chipValues(payload.Encode(id))
+	cell := period(min(w, h)) / tileCells
+	tab := patternTable(&chip)
+
+	// Scale the strength to the target MSE, measured on the working grid
+	// with the pattern evaluated at the full-size pixel position of each
+	// working pixel's centre (the same phase apply uses when f = 1).
+	target := 255 * 255 * pow10(-psnr/10)
+	target -= 1.0 / 12 // rounding to 8 bits adds about 1/12
+	var e float64
+	for y := 0; y < wh; y++ {
+		v := ((float64(y)+0.5)/f-0.5)/cell - 0.5
+		for x := 0; x < ww; x++ {
+			u := ((float64(x)+0.5)/f-0.5)/cell - 0.5
+			pv := tableAt(tab, u, v)
+			a := amp.p[y*ww+x]
+			e += float64(float64(a*a) * float64(pv*pv))
+		}
+	}
+	e /= float64(ww * wh)
+	if e <= 0 {
+		return nil, ErrTooFlat
+	}
+	gain := math.Sqrt(target / e)
+	// Flat areas (activity at the floor) never get more than flatAmpCap, so a
+	// flat image does not get a visible pattern just to reach the target.
+	for i, a := range amp.p {
+		v := float64(a * gain)
+		if lim := flatAmpCap + float64((a-flatFloor)*gain); v > lim {
+			v = lim
+		}
+		amp.p[i] = min(v, maxAmp)
+	}
+
+	applied := apply(out, amp, tab, cell, f)
+	if applied < 0.2*target {
+		return nil, ErrTooFlat
+	}
+	return out, nil
+}
+
+// strength returns the masking map: local activity (RMS of the luma's
+// deviation from its local mean) with a floor, capped at edges.
+func strength(y *plane) *plane {
+	mean := boxBlur(y, 2)
+	sq := newPlane(y.w, y.h)
+	for i, v := range y.p {
+		d := v - mean.p[i]
+		sq.p[i] = float64(d * d)
+	}
+	act := boxBlur(sq, 3)
+	for i, v := range act.p {
+		a := math.Sqrt(v)
+		// Compress the activity (a^(1/4), exact with two square roots):
+		// strength follows texture, but flat areas, where the detector sees
+		// the mark best, keep a useful share.
+		a = float64(math.Sqrt(math.Sqrt(a)) * maskScale)
+		if a > actCap {
+			a = actCap
+		}
+		act.p[i] = math.Sqrt(float64(a*a) + flatFloor*flatFloor)
+	}
+	return act
+}
+
+// tabSub is the number of pattern table samples per cell.
+const tabSub = 8
+
+// tabSide is the pattern table's side: one tile.
+const tabSide = tileCells * tabSub
+
+// patternTable samples one tile of the mark at tabSub samples per cell: the
+// chips interpolated bilinearly (chip (i, j) centred at cell coordinates
+// (i, j)). A table makes the per-pixel work one bilinear lookup whatever
+// the chip shape.
+func patternTable(chip *[chips]float64) []float64 {
+	t := make([]float64, tabSide*tabSide)
+	for y := 0; y < tabSide; y++ {
+		j0, tv := y/tabSub, float64(y%tabSub)/tabSub
+		j1 := (j0 + 1) % tileCells
+		for x := 0; x < tabSide; x++ {
+			i0, tu := x/tabSub, float64(x%tabSub)/tabSub
+			i1 := (i0 + 1) % tileCells
+			top := float64(chip[j0*tileCells+i0]*(1-tu)) + float64(chip[j0*tileCells+i1]*tu)
+			bot := float64(chip[j1*tileCells+i0]*(1-tu)) + float64(chip[j1*tileCells+i1]*tu)
+			t[y*tabSide+x] = float64(top*(1-tv)) + float64(bot*tv)
+		}
+	}
+	return t
+}
+
+// tableAt is the pattern table's bilinear value at cell coordinates (u, v).
+func tableAt(t []float64, u, v float64) float64 {
+	u, v = u*tabSub, v*tabSub
+	fu, fv := math.Floor(u), math.Floor(v)
+	i0, j0 := wrapTab(int(fu)), wrapTab(int(fv))
+	i1, j1 := (i0+1)%tabSide, (j0+1)%tabSide
+	tu, tv := u-fu, v-fv
+	top := float64(t[j0*tabSide+i0]*(1-tu)) + float64(t[j0*tabSide+i1]*tu)
+	bot := float64(t[j1*tabSide+i0]*(1-tu)) + float64(t[j1*tabSide+i1]*tu)
+	return float64(top*(1-tv)) + float64(bot*tv)
+}
+
+func wrapTab(i int) int {
+	i %= tabSide
+	if i < 0 {
+		i += tabSide
+	}
+	return i
+}
+
+func wrap(i int) int {
+	i %= tileCells
+	if i < 0 {
+		i += tileCells
+	}
+	return i
+}
+
+// pow10 is 10^x for the strength; math.Pow may differ in the last bit between
+// amd64 assembly and the pure Go used in WASM, so compute it from exact steps:
+// 10^x = 10^int * 10^frac with the fraction by repeated square roots.
+func pow10(x float64) float64 {
+	neg := x < 0
+	if neg {
+		x = -x
+	}
+	r := 1.0
+	for x >= 1 {
+		r *= 10
+		x--
+	}
+	// 10^frac as a product of 10^(2^-k) for the binary digits of frac.
+	s := math.Sqrt(10)
+	for k := 0; k < 40 && x > 0; k++ {
+		x *= 2
+		if x >= 1 {
+			r = float64(r * s)
+			x--
+		}
+		s = math.Sqrt(s)
+	}
+	if neg {
+		return 1 / r
+	}
+	return r
+}
+
+// apply adds amp x pattern to out's R, G and B in place and returns the mean
+// squared change actually made (after rounding and clipping), per channel.
+func apply(out *image.NRGBA, amp *plane, tab []float64, cell, f float64) float64 {
+	w, h := out.Rect.Dx(), out.Rect.Dy()
+	type col struct {
+		i0, i1 int
+		tu     float64
+		a0, a1 int
+		ta     float64
+	}
+	cols := make([]col, w)
+	for x := range cols {
+		u := (float64(x)/cell - 0.5) * tabSub
+		fu := math.Floor(u)
+		i0 := wrapTab(int(fu))
+		xa := (float64(x)+0.5)*f - 0.5
+		a0, a1, ta := lerpIndex(xa, amp.w)
+		cols[x] = col{i0, (i0 + 1) % tabSide, u - fu, a0, a1, ta}
+	}
+	arow := make([]float64, amp.w)
+	wrow := make([]float64, tabSide)
+	var sum float64
+	for y := 0; y < h; y++ {
+		ya := (float64(y)+0.5)*f - 0.5
+		r0, r1, tr := lerpIndex(ya, amp.h)
+		for x := range arow {
+			arow[x] = float64(amp.p[r0*amp.w+x]*(1-tr)) + float64(amp.p[r1*amp.w+x]*tr)
+		}
+		v := (float64(y)/cell - 0.5) * tabSub
+		fv := math.Floor(v)
+		j0 := wrapTab(int(fv))
+		j1 := (j0 + 1) % tabSide
+		tv := v - fv
+		for i := range wrow {
+			wrow[i] = float64(tab[j0*tabSide+i]*(1-tv)) + float64(tab[j1*tabSide+i]*tv)
+		}
+		px := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x, c := range cols {
+			pv := float64(wrow[c.i0]*(1-c.tu)) + float64(wrow[c.i1]*c.tu)
+			a := float64(arow[c.a0]*(1-c.ta)) + float64(arow[c.a1]*c.ta)
+			d := float64(a * pv)
+			p := px[4*x : 4*x+3 : 4*x+3]
+			// Per-channel rounding offsets (+1/3, 0, -1/3) make the luma
+			// change follow d in finer steps than one level.
+			for ch, off := range [3]float64{1.0 / 3, 0, -1.0 / 3} {
+				old := p[ch]
+				nv := float64(old) + d + off
+				var q uint8
+				switch {
+				case nv <= 0:
+					q = 0
+				case nv >= 254.5:
+					q = 255
+				default:
+					q = uint8(int(nv + 0.5))
+				}
+				p[ch] = q
+				dd := float64(int(q) - int(old))
+				sum += float64(dd * dd)
+			}
+		}
+	}
+	return sum / float64(3*w*h)
+}
+
+// lerpIndex splits coordinate t on an n-sample grid into two clamped sample
+// indices and the weight of the second.
+func lerpIndex(t float64, n int) (int, int, float64) {
+	if t <= 0 {
+		return 0, 0, 0
+	}
+	if t >= float64(n-1) {
+		return n - 1, n - 1, 0
+	}
+	i := int(t)
+	return i, i + 1, t - float64(i)
+}

@@ -1,0 +1,88 @@
+package imagewm
+
+import "math"
+
+// fft is an in-place iterative radix-2 complex FFT of size n (a power of two).
+type fft struct {
+	n   int
+	rev []int
+	cos []float64
+	sin []float64
+}
+
+func newFFT(n int) *fft {
+	f := &fft{n: n, rev: make([]int, n), cos: make([]float64, n/2), sin: make([]float64, n/2)}
+	bits := 0
+	for 1<<bits < n {
+		bits++
+	}
+	for i := range f.rev {
+		r := 0
+		for b := 0; b < bits; b++ {
+			r |= (i >> b & 1) << (bits - 1 - b)
+		}
+		f.rev[i] = r
+	}
+	for i := range f.cos {
+		a := -2 * math.Pi * float64(i) / float64(n)
+		f.sin[i], f.cos[i] = math.Sincos(a)
+	}
+	return f
+}
+
+// transform runs the FFT on re, im (stride 1); inverse conjugates the
+// twiddles and does not scale.
+func (f *fft) transform(re, im []float64, inverse bool) {
+	n := f.n
+	for i, r := range f.rev {
+		if i < r {
+			re[i], re[r] = re[r], re[i]
+			im[i], im[r] = im[r], im[i]
+		}
+	}
+	sgn := 1.0
+	if inverse {
+		sgn = -1
+	}
+	for size := 2; size <= n; size <<= 1 {
+		half := size / 2
+		step := n / size
+		for start := 0; start < n; start += size {
+			for k := 0; k < half; k++ {
+				c, s := f.cos[k*step], sgn*f.sin[k*step]
+				i, j := start+k, start+k+half
+				tr := float64(re[j]*c) - float64(im[j]*s)
+				ti := float64(re[j]*s) + float64(im[j]*c)
+				re[j], im[j] = re[i]-tr, im[i]-ti
+				re[i], im[i] = re[i]+tr, im[i]+ti
+			}
+		}
+	}
+}
+
+// fft2 transforms a w x h complex array (row-major) in place.
+func fft2(re, im []float64, w, h int, inverse bool) {
+	fw, fh := newFFT(w), newFFT(h)
+	for y := 0; y < h; y++ {
+		fw.transform(re[y*w:y*w+w], im[y*w:y*w+w], inverse)
+	}
+	cr, ci := make([]float64, h), make([]float64, h)
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			cr[y], ci[y] = re[y*w+x], im[y*w+x]
+		}
+		fh.transform(cr, ci, inverse)
+		for y := 0; y < h; y++ {
+			re[y*w+x], im[y*w+x] = cr[y], ci[y]
+		}
+	}
+}
+
+// pow2 returns the smallest power of two >= n.
+func pow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}

@@ -1,0 +1,98 @@
+// Package imagewm is aigclabel's invisible image watermark: blind (detection
+// needs no original), keyed, and robust to re-encoding, resizing, cropping,
+// small rotations, noise and screenshots.
+//
+// # Mark
+//
+// The 64-bit watermark ID is coded by package payload into 282 code bits. A
+// tile of 32 x 32 chips carries them: 846 data chips (each code bit three
+// times, at keyed positions) and 178 sync chips, every chip with a keyed sign.
+// The tile is repeated over the whole image with a period of a quarter of the
+// image's shorter side (at least 64 px), each chip spread over its cell by
+// bilinear interpolation, and added to the luminance (equally to R, G and B,
+// so chroma is kept) with a strength that follows local texture (perceptual
+// masking), scaled so that the mark costs Options.PSNR dB. Alpha is untouched.
+//
+// # Detection
+//
+// Detect works on the luminance resampled so its shorter side is at most 512
+// pixels, whitened by a local-contrast normalisation. Because the mark is
+// periodic, the autocorrelation of that residual has a lattice of peaks whose
+// spacing and angle give the scale and rotation the image went through; the
+// detector searches for that lattice, refines it by least squares on the
+// peaks, folds the whole image onto one tile along it, and finds the tile's
+// offset (the crop) by cross-correlating the folded tile with the keyed sync
+// chips, in all eight orientations. The data chips then give soft code bits
+// for the Viterbi decoder.
+//
+// # False positives
+//
+// A payload is reported only when its CRC-24 matches and at most
+// payload.MaxBitErrors of the 282 hard decisions disagree with its codeword.
+// Result.Confidence is the probability that an unmarked image passes: the
+// number of candidate decodes times payload.FalsePositive(BitErrors), at most
+// MaxCandidates × 2.6e-9 ≈ 1e-8 per image at the default threshold.
+//
+// # Security
+//
+// Without the key the payload cannot be read or forged, and the detector
+// finds nothing. The mark's periodicity, like any self-referencing mark, can
+// be noticed by statistical analysis of an image. DevKey is public and for
+// tests only; real keys come from a file (see the labeler's options).
+package imagewm
+
+import (
+	"errors"
+
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+)
+
+// DevKey is the public development key (payload.DevKey), for tests only.
+var DevKey = payload.DevKey
+
+// DefaultPSNR is the default strength: the mark's cost in PSNR (dB).
+const DefaultPSNR = 42.2
+
+// MinSide is the smallest shorter side, in pixels, that can carry a mark.
+const MinSide = 128
+
+// MaxCandidates bounds the number of payload decodes one Detect call makes.
+const MaxCandidates = 4
+
+// Errors Embed returns for images that cannot carry a mark.
+var (
+	// ErrTooSmall: the shorter side is below MinSide pixels.
+	ErrTooSmall = errors.New("imagewm: image too small to carry a watermark")
+	// ErrTooFlat: the image is so flat or saturated that the mark could not
+	// be embedded with enough energy to be detected.
+	ErrTooFlat = errors.New("imagewm: image too flat or saturated to carry a watermark")
+	// ErrNoKey: the key is empty.
+	ErrNoKey = errors.New("imagewm: empty watermark key")
+)
+
+// Options tunes Embed. The zero value means the defaults.
+type Options struct {
+	// PSNR is the mark's target cost in dB (higher is weaker and less
+	// visible); 0 means DefaultPSNR.
+	PSNR float64
+}
+
+// Result is what Detect reports.
+type Result struct {
+	// Found reports a valid payload.
+	Found bool `json:"found"`
+	// Payload is the watermark ID when Found.
+	Payload uint64 `json:"payload"`
+	// Confidence is the probability that an unmarked image would give a
+	// payload this good (a false-positive probability; lower is surer). It
+	// is 1 when nothing was found.
+	Confidence float64 `json:"confidence"`
+	// BitErrors is the number of code bits (of 282) corrected.
+	BitErrors int `json:"bitErrors"`
+	// Period is the tile period found, in pixels of the image searched
+	// (the mark was embedded with a period of a quarter of the original's
+	// shorter side, so it reveals rescaling), and Rotation the rotation
+	// found, in degrees. Both are 0 when nothing was found.
+	Period   float64 `json:"period,omitempty"`
+	Rotation float64 `json:"rotation,omitempty"`
+}

@@ -1,0 +1,225 @@
+package imagewm
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/aigclabel/aigclabel/internal/testenv"
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+	"github.com/disintegration/imaging"
+)
+
+// texture draws a deterministic textured test image (smooth shapes plus
+// noise), standing in for a photo.
+func texture(w, h int, seed uint64) *image.NRGBA {
+	r := rand.New(rand.NewPCG(seed, 1))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	fx, fy := 3+r.Float64()*5, 2+r.Float64()*5
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			u, v := float64(x)/float64(w), float64(y)/float64(h)
+			base := 128 + 60*math.Sin(fx*u*6.28)*math.Cos(fy*v*6.28)
+			i := img.PixOffset(x, y)
+			for c := 0; c < 3; c++ {
+				img.Pix[i+c] = uint8(max(0, min(255, base+float64(c*10)+r.NormFloat64()*12)))
+			}
+			img.Pix[i+3] = 255
+		}
+	}
+	return img
+}
+
+func reencodeJPEG(t *testing.T, img image.Image, q int) image.Image {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := jpeg.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func psnrOf(a, b image.Image) float64 {
+	na, nb := toNRGBA(a), toNRGBA(b)
+	var s float64
+	n := 0
+	for i := range na.Pix {
+		if i%4 == 3 {
+			continue
+		}
+		d := float64(na.Pix[i]) - float64(nb.Pix[i])
+		s += d * d
+		n++
+	}
+	return 10 * math.Log10(255*255/(s/float64(n)))
+}
+
+func TestRoundTripSynthetic(t *testing.T) {
+	src := texture(512, 384, 1)
+	id := uint64(0xfeedc0de12345678)
+	m, err := Embed(src, id, DevKey, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Bounds() != src.Bounds() {
+		t.Fatalf("size changed: %v", m.Bounds())
+	}
+	if p := psnrOf(src, m); p < 40 || p > 46 {
+		t.Errorf("PSNR %.2f dB outside [40, 46]", p)
+	}
+	b := m.Bounds()
+	cases := map[string]image.Image{
+		"none":     m,
+		"jpeg75":   reencodeJPEG(t, m, 75),
+		"crop75":   imaging.CropCenter(m, b.Dx()*3/4, b.Dy()*3/4),
+		"down75":   imaging.Resize(m, b.Dx()*3/4, 0, imaging.CatmullRom),
+		"rotate2":  imaging.CropCenter(imaging.Rotate(m, 2, color.Black), b.Dx(), b.Dy()),
+		"rotate90": imaging.Rotate90(m),
+	}
+	for name, in := range cases {
+		r, err := Detect(in, DevKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Found || r.Payload != id {
+			t.Errorf("%s: found=%v payload=%x, want %x", name, r.Found, r.Payload, id)
+			continue
+		}
+		if r.Confidence > 1e-6 || r.BitErrors > payload.MaxBitErrors {
+			t.Errorf("%s: confidence %g, bit errors %d", name, r.Confidence, r.BitErrors)
+		}
+	}
+	// The wrong key finds nothing, and the original carries nothing.
+	if r, _ := Detect(m, []byte("another key")); r.Found {
+		t.Errorf("wrong key found %x", r.Payload)
+	}
+	if r, _ := Detect(src, DevKey); r.Found {
+		t.Errorf("unmarked image found %x", r.Payload)
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	for _, name := range []string{"kodim23.png", "c2pa_prerelease.jpg"} {
+		path := testenv.Corpus(t, "images", name)
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _, err := image.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := uint64(0x0123456789abcdef)
+		m, err := Embed(src, id, DevKey, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := psnrOf(src, m); p < 41 {
+			t.Errorf("%s: PSNR %.2f", name, p)
+		}
+		b := m.Bounds()
+		for at, in := range map[string]image.Image{
+			"jpeg50":      reencodeJPEG(t, m, 50),
+			"down50+jpeg": reencodeJPEG(t, imaging.Resize(m, b.Dx()/2, 0, imaging.CatmullRom), 75),
+			"crop75+jpeg": reencodeJPEG(t, imaging.CropCenter(m, b.Dx()*3/4, b.Dy()*3/4), 75),
+		} {
+			r, _ := Detect(in, DevKey)
+			if !r.Found || r.Payload != id {
+				t.Errorf("%s %s: found=%v payload=%x", name, at, r.Found, r.Payload)
+			}
+		}
+		if r, _ := Detect(src, DevKey); r.Found {
+			t.Errorf("%s unmarked: found %x", name, r.Payload)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	src := texture(300, 260, 2)
+	a, err := Embed(src, 42, DevKey, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Embed(src, 42, DevKey, Options{})
+	if !bytes.Equal(a.Pix, b.Pix) {
+		t.Fatal("two embeds differ")
+	}
+	// Golden hash of the output, so a change of the mark (and any platform
+	// difference, as the WASM run checks) is noticed.
+	if got := crcOf(a.Pix); got != goldenEmbedCRC {
+		t.Errorf("embed output crc %#x, want %#x", got, goldenEmbedCRC)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	if _, err := Embed(texture(100, 400, 3), 1, DevKey, Options{}); !errors.Is(err, ErrTooSmall) {
+		t.Errorf("small: %v", err)
+	}
+	if _, err := Embed(texture(300, 300, 3), 1, nil, Options{}); !errors.Is(err, ErrNoKey) {
+		t.Errorf("no key: %v", err)
+	}
+	if _, err := Detect(texture(300, 300, 3), nil); !errors.Is(err, ErrNoKey) {
+		t.Errorf("detect no key: %v", err)
+	}
+	// A flat white page cannot carry a mark: Embed says so.
+	white := image.NewNRGBA(image.Rect(0, 0, 400, 400))
+	for i := range white.Pix {
+		white.Pix[i] = 255
+	}
+	if _, err := Embed(white, 1, DevKey, Options{}); !errors.Is(err, ErrTooFlat) {
+		t.Errorf("white page: %v", err)
+	}
+	// Tiny images: no panic, not found.
+	if r, err := Detect(texture(20, 20, 4), DevKey); err != nil || r.Found {
+		t.Errorf("tiny: %v %v", r, err)
+	}
+}
+
+func TestAlphaKept(t *testing.T) {
+	src := texture(256, 256, 5)
+	for i := 3; i < len(src.Pix); i += 4 {
+		src.Pix[i] = uint8(i / 4 % 256)
+	}
+	m, err := Embed(src, 7, DevKey, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < len(src.Pix); i += 4 {
+		if m.Pix[i] != src.Pix[i] {
+			t.Fatalf("alpha changed at %d", i/4)
+		}
+	}
+}
+
+func FuzzDetect(f *testing.F) {
+	f.Add(uint16(64), uint16(64), []byte{1, 2, 3})
+	f.Add(uint16(49), uint16(300), []byte{255, 0})
+	f.Add(uint16(200), uint16(1), []byte{})
+	f.Fuzz(func(t *testing.T, w, h uint16, data []byte) {
+		w, h = w%300+1, h%300+1
+		img := image.NewGray(image.Rect(0, 0, int(w), int(h)))
+		for i := range img.Pix {
+			if len(data) > 0 {
+				img.Pix[i] = data[i%len(data)] + byte(i*7)
+			}
+		}
+		r, err := Detect(img, DevKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Found {
+			t.Fatalf("found %x in fuzz input", r.Payload)
+		}
+	})
+}

@@ -1,0 +1,237 @@
+package imagewm
+
+import (
+	"image"
+	"image/color"
+)
+
+// lumaRow writes the BT.601 luma (0-255, the Y of JPEG's YCbCr) of row y of
+// img into dst (len = width). Fast paths cover the types the standard decoders
+// return, so a 12 MP JPEG is read without a full-size copy.
+func lumaRow(img image.Image, y int, dst []float64) {
+	b := img.Bounds()
+	switch m := img.(type) {
+	case *image.YCbCr:
+		row := m.Y[m.YOffset(b.Min.X, y):]
+		for x := range dst {
+			dst[x] = float64(row[x])
+		}
+	case *image.Gray:
+		row := m.Pix[m.PixOffset(b.Min.X, y):]
+		for x := range dst {
+			dst[x] = float64(row[x])
+		}
+	case *image.NRGBA:
+		row := m.Pix[m.PixOffset(b.Min.X, y):]
+		for x := range dst {
+			p := row[4*x : 4*x+3 : 4*x+3]
+			dst[x] = luma8(p[0], p[1], p[2])
+		}
+	case *image.RGBA:
+		row := m.Pix[m.PixOffset(b.Min.X, y):]
+		for x := range dst {
+			p := row[4*x : 4*x+4 : 4*x+4]
+			r, g, bl := unpremul(p[0], p[3]), unpremul(p[1], p[3]), unpremul(p[2], p[3])
+			dst[x] = luma8(r, g, bl)
+		}
+	default:
+		for x := range dst {
+			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, y)).(color.NRGBA)
+			dst[x] = luma8(c.R, c.G, c.B)
+		}
+	}
+}
+
+// luma8 is JPEG's integer luma (as image/color.RGBToYCbCr) as a float.
+func luma8(r, g, b uint8) float64 {
+	return float64((19595*int32(r) + 38470*int32(g) + 7471*int32(b) + 1<<15) >> 16)
+}
+
+// unpremul undoes alpha premultiplication of one 8-bit channel.
+func unpremul(c, a uint8) uint8 {
+	if a == 0 || a == 255 {
+		return c
+	}
+	v := (uint32(c)*255 + uint32(a)/2) / uint32(a)
+	if v > 255 {
+		v = 255
+	}
+	return uint8(v)
+}
+
+// toNRGBA returns a copy of img as a zero-origin *image.NRGBA.
+func toNRGBA(img image.Image) *image.NRGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		o := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		sy := b.Min.Y + y
+		switch m := img.(type) {
+		case *image.NRGBA:
+			copy(o, m.Pix[m.PixOffset(b.Min.X, sy):])
+		case *image.RGBA:
+			row := m.Pix[m.PixOffset(b.Min.X, sy):]
+			for x := 0; x < w; x++ {
+				a := row[4*x+3]
+				o[4*x] = unpremul(row[4*x], a)
+				o[4*x+1] = unpremul(row[4*x+1], a)
+				o[4*x+2] = unpremul(row[4*x+2], a)
+				o[4*x+3] = a
+			}
+		case *image.YCbCr:
+			for x := 0; x < w; x++ {
+				yi := m.YOffset(b.Min.X+x, sy)
+				ci := m.COffset(b.Min.X+x, sy)
+				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = r, g, bl, 255
+			}
+		case *image.Gray:
+			row := m.Pix[m.PixOffset(b.Min.X, sy):]
+			for x := 0; x < w; x++ {
+				v := row[x]
+				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = v, v, v, 255
+			}
+		default:
+			for x := 0; x < w; x++ {
+				c := color.NRGBAModel.Convert(img.At(b.Min.X+x, sy)).(color.NRGBA)
+				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = c.R, c.G, c.B, c.A
+			}
+		}
+	}
+	return out
+}
+
+// plane is a single-channel float image, row-major.
+type plane struct {
+	w, h int
+	p    []float64
+}
+
+func newPlane(w, h int) *plane { return &plane{w: w, h: h, p: make([]float64, w*h)} }
+
+// span is one source pixel's share of a destination pixel in area resampling.
+type span struct {
+	dst [2]int
+	wt  [2]float64
+}
+
+// areaSpans gives, for each of n source pixels, the one or two destination
+// pixels (of m = ceil-ish n*f) it overlaps and the overlap weights, so that
+// each destination pixel is the mean of the source area it covers.
+func areaSpans(n, m int) []span {
+	s := make([]span, n)
+	f := float64(m) / float64(n) // destination pixels per source pixel, <= 1
+	for x := 0; x < n; x++ {
+		lo, hi := float64(x)*f, float64(x+1)*f
+		d := int(lo)
+		if d >= m {
+			d = m - 1
+		}
+		edge := float64(d + 1)
+		if hi <= edge || d+1 >= m {
+			s[x] = span{dst: [2]int{d, d}, wt: [2]float64{1, 0}}
+			continue
+		}
+		a := (edge - lo) / f
+		s[x] = span{dst: [2]int{d, d + 1}, wt: [2]float64{a, 1 - a}}
+	}
+	return s
+}
+
+// lumaPlane returns img's luma area-resampled to w x h (w, h <= the image's
+// size), reading the image one row at a time.
+func lumaPlane(img image.Image, w, h int) *plane {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	out := newPlane(w, h)
+	xs, ys := areaSpans(sw, w), areaSpans(sh, h)
+	row := make([]float64, sw)
+	acc := make([]float64, w)
+	for y := 0; y < sh; y++ {
+		lumaRow(img, b.Min.Y+y, row)
+		for x := range acc {
+			acc[x] = 0
+		}
+		for x, s := range xs {
+			v := row[x]
+			acc[s.dst[0]] += float64(v * s.wt[0])
+			if s.wt[1] != 0 {
+				acc[s.dst[1]] += float64(v * s.wt[1])
+			}
+		}
+		s := ys[y]
+		for k := 0; k < 2; k++ {
+			if s.wt[k] == 0 {
+				continue
+			}
+			o := out.p[s.dst[k]*w : s.dst[k]*w+w]
+			for x, v := range acc {
+				o[x] += float64(v * s.wt[k])
+			}
+		}
+	}
+	// Normalise by the covered area (exact even for partial edge pixels).
+	colW := make([]float64, w)
+	for _, s := range xs {
+		colW[s.dst[0]] += s.wt[0]
+		colW[s.dst[1]] += s.wt[1]
+	}
+	rowW := make([]float64, h)
+	for _, s := range ys {
+		rowW[s.dst[0]] += s.wt[0]
+		rowW[s.dst[1]] += s.wt[1]
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			out.p[y*w+x] /= float64(colW[x] * rowW[y])
+		}
+	}
+	return out
+}
+
+// boxBlur returns the mean of p over a (2r+1)^2 window, the window clipped at
+// the borders. Running sums make it O(1) per pixel whatever r.
+func boxBlur(p *plane, r int) *plane {
+	w, h := p.w, p.h
+	tmp := newPlane(w, h)
+	for y := 0; y < h; y++ {
+		row := p.p[y*w : y*w+w]
+		o := tmp.p[y*w : y*w+w]
+		boxLine(row, o, r, 1)
+	}
+	out := newPlane(w, h)
+	col := make([]float64, h)
+	oc := make([]float64, h)
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			col[y] = tmp.p[y*w+x]
+		}
+		boxLine(col, oc, r, 1)
+		for y := 0; y < h; y++ {
+			out.p[y*w+x] = oc[y]
+		}
+	}
+	return out
+}
+
+// boxLine is the 1-D clipped box mean of in into out.
+func boxLine(in, out []float64, r, _ int) {
+	n := len(in)
+	// Prefix sums make the clipped window trivial and keep the order of
+	// additions fixed (determinism).
+	pre := make([]float64, n+1)
+	for i, v := range in {
+		pre[i+1] = pre[i] + v
+	}
+	for i := 0; i < n; i++ {
+		lo, hi := i-r, i+r+1
+		if lo < 0 {
+			lo = 0
+		}
+		if hi > n {
+			hi = n
+		}
+		out[i] = (pre[hi] - pre[lo]) / float64(hi-lo)
+	}
+}
