@@ -343,3 +343,55 @@ func TestFindPromptCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestFindVoiceCorpus mixes the voice prompt (and both prompts) into corpus
+// audio and finds it after the degradations; logs unlabeled best scores.
+func TestFindVoiceCorpus(t *testing.T) {
+	for fi, path := range corpusAudio(t) {
+		s, rate := readWAV(t, path)
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			best := 0.0
+			for _, v := range voiceScores(s, rate) {
+				best = max(best, v)
+			}
+			t.Logf("unlabeled %s: best voice correlation %.3f", name, best)
+			for _, f := range FindPrompt(s, rate) {
+				t.Errorf("unlabeled %s: found %+v", name, f)
+			}
+			kind := []PromptKind{Voice, Both}[fi%2]
+			at := []string{"end", "start"}[fi%2]
+			labeled, pl, err := AddPrompt(s, rate, AudioOptions{Prompt: kind, At: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []string{"clean", "half", "noise30", "mp3-64"} {
+				var d [][]float32
+				if c == "mp3-64" {
+					d = mp3RoundTrip(t, labeled, rate, 64)
+				} else {
+					d = degrade(labeled, c, uint64(fi))
+				}
+				found := FindPrompt(d, rate)
+				var kinds []PromptKind
+				for _, f := range found {
+					kinds = append(kinds, f.Kind)
+				}
+				want := []PromptKind{Voice}
+				if kind == Both {
+					want = []PromptKind{Rhythm, Voice}
+				}
+				if fmt.Sprint(kinds) != fmt.Sprint(want) {
+					t.Errorf("%s %s %s: found %+v", name, kind, c, found)
+					continue
+				}
+				v := found[len(found)-1]
+				if d := v.End - pl.Spans[0].End; d < -0.05 || d > 0.08 {
+					t.Errorf("%s %s: voice ends at %.3f s, prompt at %.3f s", name, c, v.End, pl.Spans[0].End)
+				}
+				t.Logf("%s %s %s: %+v", name, kind, c, found)
+			}
+		})
+	}
+}

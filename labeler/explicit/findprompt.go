@@ -1,7 +1,9 @@
 package explicit
 
 import (
+	"cmp"
 	"math"
+	"slices"
 )
 
 // PromptFinding is an audible label found in audio.
@@ -84,11 +86,13 @@ func toneShare(samples [][]float32, rate int) []float64 {
 	return share
 }
 
-// FindPrompt finds rhythm prompts (Morse "AI" at ToneHz) in planar samples at
-// rate Hz: a matched filter correlates the per-frame tone share with the
-// expected on/off pattern. It survives MP3 coding, level changes and noise,
-// since it looks at the timing of the tone, not at sample values. Voice
-// prompts are not detected.
+// FindPrompt finds audible labels in planar samples at rate Hz, sorted by
+// start time. Rhythm prompts (Morse "AI" at ToneHz): a matched filter
+// correlates the per-frame tone share with the expected on/off pattern.
+// Voice prompts (aigclabel's own clip): the log band energies over time are
+// correlated with the clip's. Both survive MP3 coding, level changes and
+// noise, since they look at timing and spectral shape, not sample values.
+// Other voices saying 人工智能生成 are not recognised.
 // rhythmScores returns, for each start frame, the correlation of the tone
 // share with rhythmTemplate (0 where the "on" frames hold too little tone).
 func rhythmScores(samples [][]float32, rate int) []float64 {
@@ -143,28 +147,24 @@ func rhythmScores(samples [][]float32, rate int) []float64 {
 func FindPrompt(samples [][]float32, rate int) []PromptFinding {
 	scores := rhythmScores(samples, rate)
 	var out []PromptFinding
-	sep := RhythmDuration / frameMs // one prompt length, in frames
-	for s, c := range scores {
-		if c < MinRhythmCorrelation {
-			continue
-		}
-		best := true
-		for k := max(0, s-sep); k < min(len(scores), s+sep+1); k++ {
-			if scores[k] > c || scores[k] == c && k < s {
-				best = false
-				break
-			}
-		}
-		if !best {
-			continue
-		}
+	for _, s := range peaks(scores, MinRhythmCorrelation, RhythmDuration/frameMs) {
 		// Start s pads guard frames of silence before the pattern, which
 		// therefore begins at frame s of the unpadded signal: s*frameMs.
 		start := float64(s*frameMs) / 1000
 		out = append(out, PromptFinding{
 			Kind: Rhythm, Start: start, End: start + float64(RhythmDuration)/1000,
-			Confidence: math.Round(c*1000) / 1000,
+			Confidence: math.Round(scores[s]*1000) / 1000,
 		})
 	}
+	vs := voiceScores(samples, rate)
+	_, _, vl := voiceTemplate()
+	for _, s := range peaks(vs, MinVoiceCorrelation, vl) {
+		start := float64(s*frameMs) / 1000
+		out = append(out, PromptFinding{
+			Kind: Voice, Start: start, End: start + float64(vl*frameMs)/1000,
+			Confidence: math.Round(vs[s]*1000) / 1000,
+		})
+	}
+	slices.SortFunc(out, func(a, b PromptFinding) int { return cmp.Compare(a.Start, b.Start) })
 	return out
 }
