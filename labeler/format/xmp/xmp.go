@@ -74,9 +74,10 @@ type Info struct {
 	// Generators holds xmp:CreatorTool and tiff:Software values.
 	Generators []string
 
-	desc    *target // first rdf:Description: where a new property goes
-	rdf     *target // rdf:RDF, when there is no rdf:Description
-	dataEnd int     // bytes of the packet the XML parse covered
+	desc    *target         // first rdf:Description: where a new property goes
+	unbound map[string]bool // prefixes used without a declaration
+	rdf     *target         // rdf:RDF, when there is no rdf:Description
+	dataEnd int             // bytes of the packet the XML parse covered
 }
 
 // target is an element a new property can be inserted into.
@@ -84,9 +85,9 @@ type target struct {
 	tagStart, nameEnd, tagEnd int    // start tag '<', end of its qualified name, after '>'
 	qname                     string // qualified name as written
 	selfClosing               bool
-	prefix                    string // prefix bound to NS in scope, "" if none
-	prefixTaken               bool   // "TC260" is bound to another namespace in scope
-	rdfPrefix                 string // prefix bound to the RDF namespace, for rdf:RDF inserts
+	prefix                    string          // prefix bound to NS in scope, "" if none
+	taken                     map[string]bool // prefixes bound in scope
+	rdfPrefix                 string          // prefix bound to the RDF namespace, for rdf:RDF inserts
 }
 
 // ParseError reports a packet encoding/xml cannot read, with the byte offset in
@@ -189,6 +190,16 @@ func Parse(packet []byte) (*Info, error) {
 
 // startElement classifies a new element.
 func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, packet []byte, off, end int) {
+	// encoding/xml leaves an undeclared prefix in Name.Space; a URI always
+	// holds ':' or '/', a prefix never does.
+	for _, n := range append([]xml.Name{el.name}, attrNames(attrs)...) {
+		if n.Space != "" && n.Space != nsXMLNS && !strings.ContainsAny(n.Space, ":/") {
+			if info.unbound == nil {
+				info.unbound = map[string]bool{}
+			}
+			info.unbound[n.Space] = true
+		}
+	}
 	switch {
 	case el.name.Space == NS && el.name.Local == "AIGC":
 		el.kind = collectRecord
@@ -216,9 +227,10 @@ func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, 
 				if uri == NS && t.prefix == "" && !shadowed(all[i+1:], p) {
 					t.prefix = p
 				}
-				if p == Prefix && uri != NS && !shadowed(all[i+1:], p) {
-					t.prefixTaken = true
+				if t.taken == nil {
+					t.taken = map[string]bool{}
 				}
+				t.taken[p] = true
 				if uri == nsRDF && t.rdfPrefix == "" && !shadowed(all[i+1:], p) {
 					t.rdfPrefix = p
 				}
@@ -228,6 +240,29 @@ func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, 
 			info.desc = t
 		} else if el.name.Local == "RDF" && info.rdf == nil {
 			info.rdf = t
+		}
+	}
+}
+
+func attrNames(attrs []xml.Attr) []xml.Name {
+	names := make([]xml.Name, len(attrs))
+	for i, a := range attrs {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// freePrefix returns a prefix for the TC260 namespace that is neither bound
+// in scope at t nor used undeclared anywhere in the packet, where a new
+// declaration would capture it.
+func (info *Info) freePrefix(t *target) string {
+	for i := 0; ; i++ {
+		p := Prefix
+		if i > 0 {
+			p = fmt.Sprintf("%sAIGC%d", Prefix, i)
+		}
+		if !t.taken[p] && !info.unbound[p] {
+			return p
 		}
 	}
 }
@@ -463,10 +498,7 @@ func update(packet []byte, rec *aigc.Record) ([]byte, error) {
 		case t != nil:
 			prefix := t.prefix
 			if prefix == "" {
-				prefix = Prefix
-				if t.prefixTaken {
-					prefix = "TC260AIGC"
-				}
+				prefix = info.freePrefix(t)
 				edits = append(edits, edit{t.nameEnd, t.nameEnd, " xmlns:" + prefix + `="` + NS + `"`})
 			}
 			el := element1(prefix, *rec)
