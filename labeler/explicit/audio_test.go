@@ -267,6 +267,18 @@ func degrade(s [][]float32, kind string, seed uint64) [][]float32 {
 	return out
 }
 
+// degradeCase applies one named robustness case: clean, half, noise30,
+// mp3-128 or mp3-64.
+func degradeCase(t *testing.T, s [][]float32, rate int, c string, seed uint64) [][]float32 {
+	switch c {
+	case "mp3-128":
+		return mp3RoundTrip(t, s, rate, 128)
+	case "mp3-64":
+		return mp3RoundTrip(t, s, rate, 64)
+	}
+	return degrade(s, c, seed)
+}
+
 // mp3RoundTrip encodes with lame at kbps and decodes with ffmpeg to float.
 func mp3RoundTrip(t *testing.T, s [][]float32, rate, kbps int) [][]float32 {
 	t.Helper()
@@ -318,15 +330,7 @@ func TestFindPromptCorpus(t *testing.T) {
 			}
 			cases := []string{"clean", "half", "noise30", "mp3-128", "mp3-64"}
 			for _, c := range cases {
-				var d [][]float32
-				switch c {
-				case "mp3-128":
-					d = mp3RoundTrip(t, labeled, rate, 128)
-				case "mp3-64":
-					d = mp3RoundTrip(t, labeled, rate, 64)
-				default:
-					d = degrade(labeled, c, uint64(fi))
-				}
+				d := degradeCase(t, labeled, rate, c, uint64(fi))
 				found := FindPrompt(d, rate)
 				if len(found) != len(pl.Spans) {
 					t.Errorf("%s %s at %s: found %v, placed %v", name, c, at, found, pl.Spans)
@@ -367,12 +371,7 @@ func TestFindVoiceCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, c := range []string{"clean", "half", "noise30", "mp3-64"} {
-				var d [][]float32
-				if c == "mp3-64" {
-					d = mp3RoundTrip(t, labeled, rate, 64)
-				} else {
-					d = degrade(labeled, c, uint64(fi))
-				}
+				d := degradeCase(t, labeled, rate, c, uint64(fi))
 				found := FindPrompt(d, rate)
 				var kinds []PromptKind
 				for _, f := range found {
