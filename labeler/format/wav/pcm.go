@@ -176,31 +176,39 @@ const (
 	inv31 = 1.0 / (1 << 31)
 )
 
+// decode converts data, whole frames only, into the planar dst. The common
+// formats get a loop each, since an indirect call per sample costs more than
+// the conversion; the conversions are exact (see PCM) except for 32-bit
+// integers and 64-bit floats, which round to the nearest float32.
 func decode(dst [][]float32, data []byte, w *waveFmt) {
 	le := binary.LittleEndian
-	var read func(s []byte) float32
+	n := len(dst)
+	frames := len(data) / w.blockAlign
 	switch size := w.Bits / 8; {
 	case w.Float && size == 4:
-		read = func(s []byte) float32 { return math.Float32frombits(le.Uint32(s)) }
-	case w.Float:
-		read = func(s []byte) float32 { return float32(math.Float64frombits(le.Uint64(s))) }
-	case size == 1:
-		read = func(s []byte) float32 { return float32(float64(int(s[0])-128) * inv7) }
+		for i := range frames * n {
+			dst[i%n][i/n] = math.Float32frombits(le.Uint32(data[4*i:]))
+		}
 	case size == 2:
-		read = func(s []byte) float32 { return float32(float64(int16(le.Uint16(s))) * inv15) }
+		for i := range frames * n {
+			dst[i%n][i/n] = float32(int16(le.Uint16(data[2*i:]))) * inv15
+		}
 	case size == 3:
-		read = func(s []byte) float32 {
-			return float32(float64(int32(uint32(s[0])<<8|uint32(s[1])<<16|uint32(s[2])<<24)>>8) * inv23)
+		for i := range frames * n {
+			s := data[3*i:]
+			dst[i%n][i/n] = float32(int32(uint32(s[0])<<8|uint32(s[1])<<16|uint32(s[2])<<24)>>8) * inv23
+		}
+	case w.Float:
+		for i := range frames * n {
+			dst[i%n][i/n] = float32(math.Float64frombits(le.Uint64(data[8*i:])))
+		}
+	case size == 1:
+		for i := range frames * n {
+			dst[i%n][i/n] = float32(int(data[i])-128) * inv7
 		}
 	default:
-		read = func(s []byte) float32 { return float32(float64(int32(le.Uint32(s))) * inv31) }
-	}
-	size := w.Bits / 8
-	i := 0
-	for fr := range len(data) / w.blockAlign {
-		for ch := range dst {
-			dst[ch][fr] = read(data[i:])
-			i += size
+		for i := range frames * n {
+			dst[i%n][i/n] = float32(int32(le.Uint32(data[4*i:]))) * inv31
 		}
 	}
 }
