@@ -121,8 +121,12 @@ func parseFmt(b []byte, c chunk) (*waveFmt, error) {
 	return w, nil
 }
 
-// fmtAndData finds the fmt chunk and the first data chunk.
-func fmtAndData(f *riffFile) (*waveFmt, chunk, error) {
+// parseWAV parses b and finds its fmt chunk and first data chunk.
+func parseWAV(b []byte) (*riffFile, *waveFmt, chunk, error) {
+	f, err := parseRIFF(b)
+	if err != nil {
+		return nil, nil, chunk{}, err
+	}
 	var fc, dc *chunk
 	for i := range f.chunks {
 		switch c := &f.chunks[i]; c.id {
@@ -137,23 +141,19 @@ func fmtAndData(f *riffFile) (*waveFmt, chunk, error) {
 		}
 	}
 	if fc == nil {
-		return nil, chunk{}, format.Errorf(format.WAV, 12, "no fmt chunk")
+		return nil, nil, chunk{}, format.Errorf(format.WAV, 12, "no fmt chunk")
 	}
 	if dc == nil {
-		return nil, chunk{}, format.Errorf(format.WAV, 12, "no data chunk")
+		return nil, nil, chunk{}, format.Errorf(format.WAV, 12, "no data chunk")
 	}
-	w, err := parseFmt(f.b, *fc)
-	return w, *dc, err
+	w, err := parseFmt(b, *fc)
+	return f, w, *dc, err
 }
 
 // DecodePCM decodes the samples of a WAV file. A partial frame at the end of
 // the data chunk is ignored; the data chunk's pad byte is never a sample.
 func DecodePCM(b []byte) (*PCM, error) {
-	f, err := parseRIFF(b)
-	if err != nil {
-		return nil, err
-	}
-	w, dc, err := fmtAndData(f)
+	_, w, dc, err := parseWAV(b)
 	if err != nil {
 		return nil, err
 	}
@@ -223,11 +223,7 @@ func decode(dst [][]float32, data []byte, w *waveFmt) {
 // b-bit range; float samples are clamped to [-1, 1]; NaN becomes 0. Callers
 // that must not clip limit the signal beforehand.
 func EncodePCM(orig []byte, p *PCM) ([]byte, error) {
-	f, err := parseRIFF(orig)
-	if err != nil {
-		return nil, err
-	}
-	w, dc, err := fmtAndData(f)
+	f, w, dc, err := parseWAV(orig)
 	if err != nil {
 		return nil, err
 	}
