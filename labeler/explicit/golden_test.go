@@ -58,6 +58,7 @@ var goldenCases = []goldenCase{
 	{"kodim05-top-left-8pct", corpusImage("kodim05.png"), ImageOptions{Text: "人工智能生成", Position: TopLeft, SizePercent: 8}},
 	{"c2pa-no-manifest-bottom", corpusImage("c2pa_no_manifest.jpg"), ImageOptions{Text: "人工智能合成", Position: Bottom}},
 	{"exif-landscape-6-oriented", corpusImage("exif_Landscape_6.jpg"), ImageOptions{Text: "AI合成", Position: TopRight}},
+	{"kodim19-outline-right", corpusImage("kodim19.png"), ImageOptions{Position: Right, Backing: BackingOutline}},
 }
 
 func goldenDir(t *testing.T) string { return filepath.Join(testenv.Root(t), "testdata", "golden") }

@@ -72,6 +72,21 @@ const TargetContrast = 5.5
 // ErrImageTooSmall is returned when the image cannot hold a legible label.
 var ErrImageTooSmall = errors.New("explicit: image too small for a legible label")
 
+// Backing is what DrawImage puts behind the text to make it legible.
+type Backing string
+
+// The backings. The zero value means BackingBox.
+const (
+	// BackingBox: a box of the colour opposite the text, at the least
+	// opacity that reaches TargetContrast on every pixel under it (none when
+	// the background already does).
+	BackingBox Backing = "box"
+	// BackingOutline: an opaque outline of the opposite colour around each
+	// glyph, about a tenth of the ink height wide; the rest of the image
+	// shows through between the letters.
+	BackingOutline Backing = "outline"
+)
+
 // ImageOptions controls DrawImage. The zero value draws DefaultWording at the
 // bottom-right corner at DefaultSizePercent with the embedded font.
 type ImageOptions struct {
@@ -86,6 +101,8 @@ type ImageOptions struct {
 	// Font, when set, replaces the embedded subset (for wordings with glyphs
 	// outside it); see font.Parse.
 	Font *sfnt.Font
+	// Backing is "box" (default) or "outline".
+	Backing Backing
 }
 
 // Placement records what DrawImage drew, in image coordinates.
@@ -98,7 +115,8 @@ type Placement struct {
 	ShorterSide int             `json:"shorterSide"`
 	HeightPct   float64         `json:"heightPercent"` // GlyphHeight / ShorterSide * 100
 	TextColor   color.NRGBA     `json:"textColor"`
-	BoxColor    color.NRGBA     `json:"boxColor"` // A is the box opacity; 0 means no box
+	Backing     Backing         `json:"backing"`
+	BoxColor    color.NRGBA     `json:"boxColor"` // box or outline colour; A is the box opacity (0: no box)
 	Contrast    float64         `json:"contrast"` // worst WCAG ratio, text vs pixels behind it
 }
 
@@ -211,19 +229,33 @@ func DrawImage(img image.Image, opts ImageOptions) (*image.NRGBA, Placement, err
 	if err != nil {
 		return nil, Placement{}, err
 	}
+	backing := opts.Backing
+	if backing == "" {
+		backing = BackingBox
+	}
+	if backing != BackingBox && backing != BackingOutline {
+		return nil, Placement{}, fmt.Errorf("explicit: unknown backing %q (want box or outline)", backing)
+	}
 	dst := toNRGBA(img)
 	white, bg, alpha, ratio := chooseColors(dst, g.box)
-	fill(dst, g.box, bg, alpha)
 	ink := color.NRGBA{0, 0, 0, 255}
 	if white {
 		ink = color.NRGBA{255, 255, 255, 255}
+	}
+	if backing == BackingBox {
+		fill(dst, g.box, bg, alpha)
+	} else {
+		// The text touches only the outline: full contrast, 21:1.
+		ow := max(1, g.tm.cjkH/10)
+		paint(dst, g.ink.Min.Sub(image.Pt(ow, ow)), dilate(g.tm.mask, ow), bg)
+		alpha, ratio = 255, contrastMilli(luminance(ink.R, ink.G, ink.B), luminance(bg.R, bg.G, bg.B))
 	}
 	paint(dst, g.ink.Min, g.tm.mask, ink)
 	p := Placement{
 		Text: text, Position: pos, Box: g.box, Ink: g.ink,
 		GlyphHeight: g.tm.cjkH, ShorterSide: g.side,
 		HeightPct: float64(g.tm.cjkH) * 100 / float64(g.side),
-		TextColor: ink, BoxColor: color.NRGBA{bg.R, bg.G, bg.B, alpha},
+		TextColor: ink, Backing: backing, BoxColor: color.NRGBA{bg.R, bg.G, bg.B, alpha},
 		Contrast: float64(ratio) / 1000,
 	}
 	return dst, p, nil
@@ -336,6 +368,34 @@ func paint(img *image.NRGBA, at image.Point, mask *image.Alpha, c color.NRGBA) {
 			p[0], p[1], p[2] = blend8(c.R, p[0], a), blend8(c.G, p[1], a), blend8(c.B, p[2], a)
 		}
 	}
+}
+
+// dilate grows a coverage mask by r pixels in every direction (the maximum
+// over a disc of radius r), returning a mask r pixels larger on each side.
+func dilate(m *image.Alpha, r int) *image.Alpha {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	out := image.NewAlpha(image.Rect(0, 0, w+2*r, h+2*r))
+	var disc []image.Point
+	for dy := -r; dy <= r; dy++ {
+		for dx := -r; dx <= r; dx++ {
+			if dx*dx+dy*dy <= r*r+r { // r*r+r rounds the disc's edge outward
+				disc = append(disc, image.Pt(dx, dy))
+			}
+		}
+	}
+	for y := range h {
+		for x := range w {
+			a := m.Pix[y*m.Stride+x]
+			if a == 0 {
+				continue
+			}
+			for _, d := range disc {
+				i := (y+r+d.Y)*out.Stride + x + r + d.X
+				out.Pix[i] = max(out.Pix[i], a)
+			}
+		}
+	}
+	return out
 }
 
 // toNRGBA copies img into a new *image.NRGBA with bounds starting at (0,0),

@@ -341,3 +341,43 @@ func TestDecodeOriented(t *testing.T) {
 		t.Fatal("garbage decoded")
 	}
 }
+
+// TestDrawImageOutline: with an outline, no background colour touches the
+// text: on a red background, every pixel next to solid ink is a blend of
+// the text and outline colours (grey), never reddish.
+func TestDrawImageOutline(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 600, 400))
+	draw.Draw(src, src.Rect, image.NewUniform(color.NRGBA{200, 30, 30, 255}), image.Point{}, draw.Src)
+	out, p, err := DrawImage(src, ImageOptions{Backing: BackingOutline, Text: "人工智能生成"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Contrast < 20 || p.Backing != BackingOutline {
+		t.Fatalf("placement %+v", p)
+	}
+	solid := 0
+	for y := p.Box.Min.Y; y < p.Box.Max.Y; y++ {
+		for x := p.Box.Min.X; x < p.Box.Max.X; x++ {
+			if out.NRGBAAt(x, y) != p.TextColor {
+				continue
+			}
+			solid++
+			for _, d := range []image.Point{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				q := out.NRGBAAt(x+d.X, y+d.Y)
+				if q.R != q.G || q.G != q.B {
+					t.Fatalf("pixel %v next to ink at (%d,%d) is background-tinted", q, x, y)
+				}
+			}
+		}
+	}
+	if solid == 0 {
+		t.Fatal("no solid ink")
+	}
+	// Outside the dilated text, the background is untouched: corners of the box.
+	if c := out.NRGBAAt(p.Box.Min.X, p.Box.Min.Y); c != (color.NRGBA{200, 30, 30, 255}) {
+		t.Errorf("box corner changed to %v", c)
+	}
+	if _, _, err := DrawImage(src, ImageOptions{Backing: "shadow"}); err == nil {
+		t.Error("unknown backing accepted")
+	}
+}
