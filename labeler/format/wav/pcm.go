@@ -242,13 +242,20 @@ func EncodePCM(orig []byte, p *PCM) ([]byte, error) {
 	if int64(frames)*int64(w.blockAlign) > maxRIFF-int64(len(orig)) {
 		return nil, &format.UnsupportedError{Format: format.WAV, Msg: "result exceeds the 4 GiB RIFF limit"}
 	}
-	data := encode(p.Samples, frames, w)
-	out := make([]byte, 0, len(orig)-dc.size+len(data)+1)
+	n := frames * w.blockAlign
+	out := make([]byte, 0, len(orig)-dc.size+n+1)
 	out = append(out, orig[:12]...)
 	for _, c := range f.chunks {
 		switch {
 		case c.off == dc.off:
-			out = appendChunk(out, idData, data)
+			// Encode in place: the data chunk is most of the file.
+			out = append(out, idData[:]...)
+			out = binary.LittleEndian.AppendUint32(out, uint32(n))
+			out = append(out, make([]byte, n)...)
+			encode(out[len(out)-n:], p.Samples, w)
+			if n%2 == 1 {
+				out = append(out, 0)
+			}
 		case c.id == idFact && c.size >= 4:
 			start := len(out)
 			out = appendRaw(out, orig, c)
@@ -260,9 +267,11 @@ func EncodePCM(orig []byte, p *PCM) ([]byte, error) {
 	return finishRIFF(out, f)
 }
 
-func encode(src [][]float32, frames int, w *waveFmt) []byte {
+// encode writes the planar src interleaved into data, which holds exactly
+// its frames.
+func encode(data []byte, src [][]float32, w *waveFmt) {
 	size := w.Bits / 8
-	data := make([]byte, frames*w.blockAlign)
+	frames := len(data) / w.blockAlign
 	le := binary.LittleEndian
 	i := 0
 	for fr := range frames {
@@ -290,7 +299,6 @@ func encode(src [][]float32, frames int, w *waveFmt) []byte {
 			i += size
 		}
 	}
-	return data
 }
 
 // quantize maps x to a signed integer of shift+1 bits: x·2^shift rounded half
