@@ -5,24 +5,27 @@ import (
 	"unicode"
 )
 
-// Where a mark may go. A mark is one character placed in a gap between two
-// characters b and a of the text. The gap must be:
+// Where a mark may go. A mark is placed in a gap between two characters b
+// and a of the text. The gap must be:
 //
-//   - after a space separator (Unicode Zs) that follows a non-space
-//     character, or after CJK punctuation (U+3000-U+303F, fullwidth forms
-//     U+FF00-U+FF65, or any punctuation that follows a Han, kana or Hangul
-//     character); never after a letter, so never inside a word of Latin or any
-//     other script, and never after an ideograph (a variation selector there
-//     would form an Ideographic Variation Sequence: with an IVS-capable font
-//     such as Noto CJK, 葛 + U+E0100 renders a different glyph, measured in
-//     Chromium);
+//   - after white space (in Markdown only after a single space that follows
+//     a non-space character), or after CJK punctuation (U+3000-U+303F,
+//     fullwidth forms U+FF00-U+FF65, or any punctuation that follows a Han,
+//     kana or Hangul character): never after a letter, so never inside a
+//     word of Latin or any other script, and never after an ideograph (a
+//     variation selector there would form an Ideographic Variation Sequence:
+//     with an IVS-capable font such as Noto CJK, 葛 + U+E0100 renders a
+//     different glyph, measured in Chromium);
+//   - or between two Han or kana characters, with a ZWNJ before the
+//     selector (see the package documentation);
 //   - before a letter or a number (Unicode L or N), so never before a
 //     combining mark, ZWJ, variation selector or other extending character:
 //     the gap is a grapheme cluster boundary by rules GB9-GB13 of UAX #29,
 //     since b is neither Prepend, a Hangul jamo, ZWJ nor a regional
 //     indicator, and a does not extend a cluster. This is the documented
 //     approximation of grapheme segmentation (x/text has no segmenter): only
-//     these two simple character classes are ever adjacent to a mark;
+//     these simple character classes are ever adjacent to a mark, and the
+//     mark only extends b's cluster, as a variation selector does;
 //   - preceded by at least contextRunes context characters (see context.go);
 //   - outside the regions Options excludes (Markdown code, front matter and
 //     markup; HTML tags and non-text elements).
@@ -34,14 +37,20 @@ func isCJK(r rune) bool {
 }
 
 // gapAllowed applies the character rules above to the gap between b and a;
-// bb is the character before b (or -1).
-func gapAllowed(bb, b, a rune) bool {
+// bb is the character before b (or -1). In plain text and HTML a mark may
+// also follow a tab, a line break or a run of spaces (indentation): it
+// survives trimming and collapsing there too. In Markdown (strict) it must
+// follow a single space after a non-space character, because at the start of
+// a line it would turn "1. item" or "# Title" into a paragraph.
+func gapAllowed(bb, b, a rune, strict bool) bool {
 	if a < 0 || !(unicode.IsLetter(a) || unicode.IsNumber(a)) {
 		return false
 	}
 	switch {
-	case unicode.Is(unicode.Zs, b):
+	case strict && unicode.Is(unicode.Zs, b):
 		return bb >= 0 && !unicode.IsSpace(bb) && !unicode.Is(unicode.Zs, bb) && !isMark(bb)
+	case !strict && (unicode.Is(unicode.Zs, b) || b == '\t' || b == '\n'):
+		return bb >= 0
 	case unicode.IsPunct(b):
 		return (b >= 0x3000 && b <= 0x303F) || (b >= 0xFF00 && b <= 0xFF65) || (bb >= 0 && isCJK(bb))
 	}

@@ -6,22 +6,31 @@
 // The mark is made of variation selectors VS17-VS255 (U+E0100-U+E01EE), one
 // per mark, each carrying one of 239 values. They are default-ignorable
 // characters: they render as nothing, have no decomposition and canonical
-// combining class 0, so NFC and NFKC keep them where they are, and a browser
-// keeps them in the DOM and in innerText (measured in Chromium; bench
-// robustness also checks that a page renders pixel-identically with and
-// without marks). They are placed only after a space or CJK punctuation and
-// before a letter or number (see positions.go): VS17-VS256 have a meaning
-// only after an ideograph (Ideographic Variation Sequences, UTS #37), and
-// none of the standardized variation sequences uses them, so after these
-// characters they change nothing. Characters measured and not used:
-// U+200B ZERO WIDTH SPACE (Chromium drops the collapsible space before it when
-// copying, and it adds a line-break opportunity), ZWJ/ZWNJ (they change
-// shaping in Arabic and Indic scripts and join emoji), U+2060 WORD JOINER and
-// U+FEFF (survive, but give one bit each where a variation selector gives
-// 7.9, and U+FEFF is stripped as a byte-order mark), VS1-VS16 (standardized
-// variation sequences exist for CJK punctuation and ideographs, and VS15/16
-// switch emoji presentation), tag characters (only 96 values, and tag
-// sequences after emoji are flags).
+// combining class 0, so NFC, NFD, NFKC and NFKD keep them where they are, and
+// a browser keeps them in the DOM and in innerText (measured in Chromium,
+// which also renders a page pixel-identically with and without them; see
+// bench/robustness). They are placed only after white space or CJK
+// punctuation and before a letter or number (see positions.go):
+// VS17-VS256 have a meaning only after an ideograph (Ideographic Variation
+// Sequences, UTS #37), and no standardized variation sequence uses them, so
+// there they change nothing. Between two Han or kana characters, where a
+// CJK text without punctuation offers its only gaps, the mark is preceded by
+// U+200C ZERO WIDTH NON-JOINER, so that the selector follows the ZWNJ and not
+// the ideograph: measured in Chromium with Noto CJK, 葛 + U+E0100 renders
+// another glyph, 葛 + ZWNJ + U+E0100 the same one; ZWNJ only affects cursive
+// joining, which Han and kana do not have, and, like the selectors, it is
+// line-break class CM, so line breaking is unchanged. Such marks cost two
+// code points and are used only where no cheaper gap follows within 40
+// characters.
+//
+// Characters measured and not used: U+200B ZERO WIDTH SPACE (Chromium drops
+// the collapsible space before it when copying, and it adds a line-break
+// opportunity), ZWJ (joins emoji and Indic conjuncts), U+2060 WORD JOINER and
+// U+FEFF (survive, but carry one bit each where a selector carries 7.9, and
+// U+FEFF is stripped as a byte-order mark), VS1-VS16 (standardized variation
+// sequences exist for CJK punctuation and ideographs, and VS15/VS16 switch
+// emoji presentation), tag characters (96 values only, and tag sequences
+// after emoji are flags).
 //
 // # Payload
 //
@@ -35,12 +44,16 @@
 // reflowed or normalized copy keeps the symbols of every mark whose eight
 // preceding characters it keeps.
 //
-// Embed places one mark per 20 characters of text (an overhead of at most
-// 5% of code points), choosing gaps whose symbol differs from the last 48
-// marks', so that any 400-character excerpt holds about 17 to 20 distinct
-// symbols. A text too short for that carries the 12 symbols once, whole, so
-// its overhead is 12/length (above 5% below 240 characters); a text with
-// fewer than 12 usable gaps cannot carry a mark (ErrTooShort).
+// Embed adds at most one code point per 20 characters of text (an overhead
+// of at most 5%), spread evenly over the text outside code and markup, with
+// a reserve for sparse stretches (verse, prose between code blocks), and no
+// two marks within 400 characters carry the same symbol: every 400-character
+// excerpt of the corpus texts holds 12 or more (usually 16 to 18) distinct
+// symbols. A text too
+// short for that carries the 12 symbols once, whole, so its overhead is
+// above 5% below 240 characters; a text with fewer than 12 usable gaps
+// cannot carry a mark (ErrTooShort). A Markdown excerpt that is mostly code
+// may hold too few marks: code is never marked.
 //
 // # False positives
 //
@@ -124,9 +137,6 @@ var (
 const (
 	// rateDen: one mark per rateDen original characters (5%).
 	rateDen = 20
-	// recent: a mark's symbol index differs from those of the last recent
-	// marks (48 marks span about 960 characters, over twice an excerpt).
-	recent = 48
 )
 
 // Embed returns text with the invisible mark of id under key.
@@ -195,7 +205,7 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 		total = w.runes - exRunes
 		cost := 0
 		switch {
-		case gapAllowed(prev2, prev, next):
+		case gapAllowed(prev2, prev, next, opts.Markdown):
 			cost = 1
 		case prev >= 0 && next >= 0 && isCJKIdeo(prev) && isCJKIdeo(next):
 			cost = 2
@@ -215,16 +225,17 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 	return out, total
 }
 
-// spread picks marks for a long text. The budget, one code point per
-// rateDen characters of the whole text (5%), is spread evenly over the
-// characters outside excluded regions (code, markup): in text order, a gap is
-// on schedule when the code points added so far, with its own, stay within
-// the budget's share of the markable text before it. A gap off schedule is
+// spread picks marks for a long text. The budget is one code point per
+// rateDen characters of the whole text (5%); nine tenths of it are spread
+// evenly over the characters outside excluded regions (code, markup): in text
+// order, a gap is on schedule when the code points added so far, with its
+// own, stay within that share of the markable text before it. The last tenth
+// is kept for sparse stretches (verse, text between code blocks). A gap off schedule is
 // still taken when the 400 characters before it hold fewer than minWindow
 // marks, so that prose next to a long code block is not starved; a gap is
 // never taken when those 400 characters already hold maxWindow code points
-// of marks, nor when its symbol repeats one of the last recent marks'
-// (so an excerpt reads distinct symbols), nor beyond the budget.
+// of marks or a mark with the same symbol (so an excerpt reads distinct
+// symbols), nor beyond the budget.
 func spread(cands []candidate, total, markable int) []candidate {
 	const (
 		window    = 400
@@ -237,7 +248,6 @@ func spread(cands []candidate, total, markable int) []candidate {
 	}
 	var sel, win []candidate
 	used, winCost := 0, 0
-	var last []int
 	nextCheap := make([]int, len(cands)) // characters to the next one-character gap
 	next := -1
 	for i := len(cands) - 1; i >= 0; i-- {
@@ -257,19 +267,15 @@ func spread(cands []candidate, total, markable int) []candidate {
 			winCost -= win[0].cost
 			win = win[1:]
 		}
-		onSchedule := (used+c.cost)*markable <= c.markable*budget
+		onSchedule := (used+c.cost)*markable*10 <= c.markable*budget*9
 		switch {
 		case used+c.cost > budget, winCost+c.cost > maxWindow:
 			continue
 		case !onSchedule && len(win)*window >= minWindow*min(window, c.runes):
 			continue // (near the start the window is shorter: pro rata)
-		case slices.Contains(last, c.idx):
+		case slices.ContainsFunc(win, func(w candidate) bool { return w.idx == c.idx }):
 			continue
 		}
-		if len(last) == recent {
-			last = last[1:]
-		}
-		last = append(last, c.idx)
 		sel = append(sel, c)
 		win = append(win, c)
 		winCost += c.cost
@@ -282,13 +288,13 @@ func spread(cands []candidate, total, markable int) []candidate {
 // characters from it hold fewer than minWindow marks (pro rata near the
 // end), which the forward pass cannot see coming before a long code block,
 // as long as the budget lasts, that window stays under maxWindow code points,
-// and its symbol differs from every mark's within 1,200 characters.
+// and its symbol differs from every mark's within 400 characters.
 func fill(cands, sel []candidate, total, budget int) []candidate {
 	const (
 		window    = 400
 		minWindow = 16
 		maxWindow = 20
-		near      = 1200
+		near      = window
 	)
 	taken := map[int]bool{}
 	for _, c := range sel {

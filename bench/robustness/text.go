@@ -1,0 +1,444 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
+)
+
+func init() { register("text", runText) }
+
+// textKey is the bench's watermark key (not a secret).
+var textKey = []byte("aigclabel bench text watermark key")
+
+const textID = uint64(0x5eed0fa11c0ffee5)
+
+// textAttack transforms a marked text.
+type textAttack struct {
+	name string
+	fn   func(string) string
+}
+
+// runText measures the invisible text watermark over the corpus texts: each
+// attack is applied to the whole marked text, which is decoded whole and in
+// random 400-character excerpts; then overhead, speed, false positives, the
+// fingerprint, and (with Chromium) a real copy through a rendered page and a
+// rendering comparison.
+func runText(cfg *config) error {
+	dir := filepath.Join(cfg.CorpusDir, "text")
+	names := []string{"en_alice29.txt", "en_asyoulik.txt", "mixed_tbw_example.txt"}
+	texts := map[string]string{}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return err
+		}
+		texts[n] = string(b)
+	}
+	excerpts := 200
+	fpTrials := 20000
+	if cfg.Quick {
+		excerpts, fpTrials = 20, 1000
+	}
+	out := cfg.Out
+	fmt.Fprintf(out, "## Text watermark\n\n")
+	fmt.Fprintf(out, "Measured by `go run ./bench/robustness -media text` (corpus: %s).\n\n", strings.Join(names, ", "))
+
+	// Overhead and speed, the best of 3 runs each. The baseline is one NFKC
+	// iteration over the text (norm.Iter), the walk Embed and Detect make.
+	fmt.Fprintf(out, "| text | characters | marks added (code points) | overhead | embed | detect | baseline (NFKC walk) | embed/baseline | detect/baseline |\n|---|---|---|---|---|---|---|---|---|\n")
+	marked := map[string]string{}
+	best := func(f func()) time.Duration {
+		d := time.Duration(1 << 62)
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			f()
+			d = min(d, time.Since(t0))
+		}
+		return max(d, time.Microsecond)
+	}
+	for _, n := range names {
+		in := texts[n]
+		var m string
+		var err error
+		te := best(func() { m, err = textwm.Embed(in, textID, textKey, textwm.Options{}) })
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		var r textwm.Result
+		td := best(func() { r = textwm.Detect(m, textKey) })
+		if !r.Found || r.Payload != textID {
+			return fmt.Errorf("%s: marked text not detected: %+v", n, r)
+		}
+		tn := best(func() {
+			var it norm.Iter
+			it.InitString(norm.NFKC, in)
+			for !it.Done() {
+				it.Next()
+			}
+		})
+		chars := utf8.RuneCountInString(in)
+		added := utf8.RuneCountInString(m) - chars
+		fmt.Fprintf(out, "| %s | %d | %d | %.2f%% | %v | %v | %v | %.1f× | %.1f× |\n", n, chars, added,
+			100*float64(added)/float64(chars), te.Round(time.Microsecond), td.Round(time.Microsecond), tn.Round(time.Microsecond),
+			float64(te)/float64(tn), float64(td)/float64(tn))
+		marked[n] = m
+	}
+
+	attacks := []textAttack{
+		{"none", func(s string) string { return s }},
+		{"NFC", norm.NFC.String},
+		{"NFKC", norm.NFKC.String},
+		{"NFKD", norm.NFKD.String},
+		{"HTML copy (simulated collapsing)", collapseWhite},
+		{"LF→CRLF", func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n") }},
+		{"CRLF→LF", func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }},
+		{"trim every line", trimEveryLine},
+		{"reflow at 60 columns", reflowText},
+		{"spaces→NBSP", func(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }},
+		{"1 word in 50 replaced", func(s string) string { return replaceWords(s, 50) }},
+		{"1 word in 10 replaced", func(s string) string { return replaceWords(s, 10) }},
+		{"marks stripped (ZWNJ and VS17+ removed)", stripTextMarks},
+	}
+	var browser *chromeCopier
+	if c, err := newChromeCopier(); err != nil {
+		fmt.Fprintf(out, "\n(Chromium not available: %v; the real HTML copy is not measured.)\n", err)
+	} else {
+		browser = c
+		defer c.close()
+		attacks = append(attacks, textAttack{"HTML copy (Chromium innerText)", func(s string) string {
+			got, err := c.innerText(s)
+			if err != nil {
+				return ""
+			}
+			return got
+		}})
+	}
+
+	rng := rand.New(rand.NewPCG(7, 8))
+	fmt.Fprintf(out, "\nEach attack is applied to the whole marked text; \"whole\" decodes it, \"400-char excerpts\" decodes %d random excerpts of 400 characters of each long text after the attack. Exact decode = the right ID found; symbol/bit accuracy = share of the code symbols read (and of their 8 bits) that are right; wrong = a wrong ID reported.\n\n", excerpts)
+	fmt.Fprintf(out, "| attack | whole: exact decode | 400-char excerpts: exact decode | mean symbol accuracy | mean bit accuracy | wrong |\n|---|---|---|---|---|---|\n")
+	for _, a := range attacks {
+		wholeOK, wholeN, exOK, exN, wrong := 0, 0, 0, 0, 0
+		var symAgree, symN, bitAgree, bitN int
+		for _, n := range names {
+			att := a.fn(marked[n])
+			check := func(s string) bool {
+				r := textwm.Detect(s, textKey)
+				c := textwm.Compare(s, textKey, textID)
+				symAgree += c.Agree
+				symN += c.Symbols
+				bitAgree += c.BitAgree
+				bitN += c.Bits
+				if r.Found && r.Payload != textID {
+					wrong++
+				}
+				return r.Found && r.Payload == textID
+			}
+			wholeN++
+			if check(att) {
+				wholeOK++
+			}
+			rs := []rune(att)
+			if len(rs) < 2000 {
+				continue
+			}
+			for i := 0; i < excerpts; i++ {
+				start := rng.IntN(len(rs) - 400)
+				exN++
+				if check(string(rs[start : start+400])) {
+					exOK++
+				}
+			}
+		}
+		fmt.Fprintf(out, "| %s | %d/%d | %d/%d (%.1f%%) | %s | %s | %d |\n", a.name, wholeOK, wholeN, exOK, exN,
+			100*float64(exOK)/float64(max(exN, 1)), pct(symAgree, symN), pct(bitAgree, bitN), wrong)
+	}
+
+	// False positives.
+	fmt.Fprintf(out, "\nFalse positives (a payload reported where none was embedded with this key; must be 0):\n\n| trial | texts | reports |\n|---|---|---|\n")
+	unmarked, reports := 0, 0
+	for _, n := range names {
+		rs := []rune(texts[n])
+		for i := 0; i < fpTrials/20 && len(rs) > 400; i++ {
+			start := rng.IntN(len(rs) - 400)
+			unmarked++
+			if textwm.Detect(string(rs[start:start+400]), textKey).Found {
+				reports++
+			}
+		}
+		unmarked++
+		if textwm.Detect(texts[n], textKey).Found {
+			reports++
+		}
+	}
+	fmt.Fprintf(out, "| unmarked texts and excerpts | %d | %d |\n", unmarked, reports)
+	otherN, otherReports := 0, 0
+	for _, n := range names {
+		other, err := textwm.Embed(texts[n], textID, []byte("another key"), textwm.Options{})
+		if err != nil {
+			continue
+		}
+		rs := []rune(other)
+		for i := 0; i < fpTrials/20 && len(rs) > 400; i++ {
+			start := rng.IntN(len(rs) - 400)
+			otherN++
+			if textwm.Detect(string(rs[start:start+400]), textKey).Found {
+				otherReports++
+			}
+		}
+		otherN++
+		if textwm.Detect(other, textKey).Found {
+			otherReports++
+		}
+	}
+	fmt.Fprintf(out, "| marked with another key (whole and excerpts) | %d | %d |\n", otherN, otherReports)
+	randN, randReports := 0, 0
+	base := []rune(texts[names[0]])
+	for i := 0; i < fpTrials; i++ {
+		start := rng.IntN(len(base) - 600)
+		var b strings.Builder
+		every := 2 + rng.IntN(8)
+		for j, r := range base[start : start+600] {
+			b.WriteRune(r)
+			if r == ' ' && j%every == 0 {
+				b.WriteRune(rune(0xE0100 + rng.IntN(239)))
+			}
+		}
+		randN++
+		if textwm.Detect(b.String(), textKey).Found {
+			randReports++
+		}
+	}
+	fmt.Fprintf(out, "| random marks (VS17-VS255 after spaces, 1 in 2-9 spaces, 600-char texts) | %d | %d |\n", randN, randReports)
+	fmt.Fprintf(out, "\nAnalytic bound: at most 2^64/239^12 ≈ 5.4e-10 per text (see package textwm).\n")
+
+	// Fingerprints.
+	fmt.Fprintf(out, "\nFingerprint (marks stripped first), Similarity against the whole text's fingerprint; match = similarity ≥ 0.5:\n\n| query | pairs | mean similarity | match rate |\n|---|---|---|---|\n")
+	full := map[string]textwm.Fingerprint{}
+	for _, n := range names {
+		full[n] = textwm.FingerprintOf(texts[n])
+	}
+	type fpCase struct {
+		name    string
+		query   func(rs []rune) string
+		related bool
+	}
+	cases := []fpCase{
+		{"400-char excerpt", func(rs []rune) string { s := rng.IntN(len(rs) - 400); return string(rs[s : s+400]) }, true},
+		{"1000-char excerpt", func(rs []rune) string { s := rng.IntN(len(rs) - 1000); return string(rs[s : s+1000]) }, true},
+		{"1000-char excerpt, 1 word in 20 replaced", func(rs []rune) string {
+			s := rng.IntN(len(rs) - 1000)
+			return replaceWords(string(rs[s:s+1000]), 20)
+		}, true},
+		{"whole text, 1 word in 10 replaced, reflowed", func(rs []rune) string { return reflowText(replaceWords(string(rs), 10)) }, true},
+	}
+	for _, c := range cases {
+		var sum float64
+		n, match := 0, 0
+		for _, name := range names[:2] {
+			rs := []rune(stripTextMarks(marked[name]))
+			for i := 0; i < 50; i++ {
+				s := textwm.Similarity(textwm.FingerprintOf(c.query(rs)), full[name])
+				sum += s
+				n++
+				if s >= 0.5 {
+					match++
+				}
+			}
+		}
+		fmt.Fprintf(out, "| %s (same text) | %d | %.3f | %s |\n", c.name, n, sum/float64(n), pct(match, n))
+	}
+	{
+		var sum float64
+		n, match := 0, 0
+		for i, name := range names[:2] {
+			other := names[1-i]
+			rs := []rune(texts[other])
+			for j := 0; j < 100; j++ {
+				s0 := rng.IntN(len(rs) - 400)
+				s := textwm.Similarity(textwm.FingerprintOf(string(rs[s0:s0+400])), full[name])
+				sum += s
+				n++
+				if s >= 0.5 {
+					match++
+				}
+			}
+		}
+		fmt.Fprintf(out, "| 400-char excerpt of the other text (unrelated) | %d | %.3f | %s |\n", n, sum/float64(n), pct(match, n))
+	}
+	fp := full[names[0]].String()
+	fmt.Fprintf(out, "\nStored fingerprint size: %d characters for %s (level %d, %d sampled shingles).\n", len(fp), names[0], full[names[0]].Level, len(full[names[0]].Sample))
+
+	if browser != nil {
+		fmt.Fprintf(out, "\nRendering in Chromium (screenshot of a page with the text, marks vs none): ")
+		sample := string([]rune(texts[names[0]])[:3000]) + "\n人工智能生成的内容，需要添加标识。这段文字将被嵌入不可见的水印。葛飾区の港。"
+		m, err := textwm.Embed(sample, textID, textKey, textwm.Options{})
+		if err != nil {
+			return err
+		}
+		same, err := browser.sameRendering(sample, m)
+		if err != nil {
+			fmt.Fprintf(out, "error: %v\n", err)
+		} else {
+			fmt.Fprintf(out, "pixel-identical = %v (%d marks).\n", same, utf8.RuneCountInString(m)-utf8.RuneCountInString(sample))
+		}
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+func pct(a, n int) string {
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(n))
+}
+
+var whiteRun = regexp.MustCompile(`[ \t\r\n\f]+`)
+
+// collapseWhite is what a browser's innerText does to text in a paragraph:
+// runs of white space become one space, the ends are trimmed.
+func collapseWhite(s string) string { return strings.TrimSpace(whiteRun.ReplaceAllString(s, " ")) }
+
+func trimEveryLine(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// reflowText rewraps the text's paragraphs at 60 columns.
+func reflowText(s string) string {
+	var b strings.Builder
+	for _, para := range regexp.MustCompile(`\r?\n[ \t]*\r?\n`).Split(s, -1) {
+		col := 0
+		for i, w := range strings.Fields(para) {
+			n := utf8.RuneCountInString(w)
+			if i > 0 {
+				if col+1+n > 60 {
+					b.WriteByte('\n')
+					col = 0
+				} else {
+					b.WriteByte(' ')
+					col++
+				}
+			}
+			b.WriteString(w)
+			col += n
+		}
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+// replaceWords replaces one word in every n (space-separated) with another.
+func replaceWords(s string, n int) string {
+	words := strings.Split(s, " ")
+	for i := n / 2; i < len(words); i += n {
+		words[i] = "altered"
+	}
+	return strings.Join(words, " ")
+}
+
+// stripTextMarks removes the mark characters as an attacker would (bench
+// only: aigclabel offers no such function).
+func stripTextMarks(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == 0x200C || r >= 0xE0100 && r <= 0xE01EF {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// chromeCopier renders text in headless Chromium and reads it back.
+type chromeCopier struct {
+	ctx    context.Context
+	cancel []context.CancelFunc
+	dir    string
+}
+
+func newChromeCopier() (*chromeCopier, error) {
+	exe := ""
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(n); err == nil {
+			exe = p
+			break
+		}
+	}
+	if exe == "" {
+		return nil, fmt.Errorf("no chromium in PATH")
+	}
+	dir, err := os.MkdirTemp("", "textwm-bench")
+	if err != nil {
+		return nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox)
+	actx, c1 := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, c2 := chromedp.NewContext(actx)
+	ctx, c3 := context.WithTimeout(ctx, 10*time.Minute)
+	return &chromeCopier{ctx: ctx, cancel: []context.CancelFunc{c3, c2, c1}, dir: dir}, nil
+}
+
+func (c *chromeCopier) close() {
+	for _, f := range c.cancel {
+		f()
+	}
+	os.RemoveAll(c.dir)
+}
+
+// load shows text in a paragraph of a UTF-8 page.
+func (c *chromeCopier) load(text string) error {
+	page := "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{font-size:18px;width:900px}</style></head><body><div id=\"t\">" +
+		html.EscapeString(text) + "</div></body></html>"
+	p := filepath.Join(c.dir, "page.html")
+	if err := os.WriteFile(p, []byte(page), 0o644); err != nil {
+		return err
+	}
+	_, err := chromedp.Run(c.ctx, chromedp.Navigate("file://"+p))
+	return err
+}
+
+// innerText is the text a user gets by selecting the rendered text and
+// copying it: the element's innerText.
+func (c *chromeCopier) innerText(text string) (string, error) {
+	if err := c.load(text); err != nil {
+		return "", err
+	}
+	return chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.getElementById("t").innerText`))
+}
+
+// sameRendering reports whether two texts render to identical pixels.
+func (c *chromeCopier) sameRendering(a, b string) (bool, error) {
+	shot := func(s string) ([]byte, error) {
+		if err := c.load(s); err != nil {
+			return nil, err
+		}
+		return chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
+	}
+	sa, err := shot(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := shot(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(sa, sb), nil
+}
