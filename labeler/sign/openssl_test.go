@@ -64,15 +64,7 @@ func TestOpenSSLInterop(t *testing.T) {
 		if got := openssl(t, "pkey", "-pubin", "-in", path("pub.pem"), "-pubout"); string(got) != string(openssl(t, "pkey", "-in", path("k.pem"), "-pubout")) {
 			t.Errorf("%s: our public key PEM differs from OpenSSL's:\n%s", alg, got)
 		}
-		s := mustSealer(t, k, "ossl")
-		rc, err := s.Seal(testRec, hashA)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sd, err := ParseSecurityData([]byte(rc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, sd := sealTestRec(t, mustSealer(t, k, "ossl"))
 		msgs := map[string][]byte{
 			"Md":     labelMessage(Producer, &testRec),
 			SealType: sealMessage(Producer, &testRec, "ossl", alg.OID(), OIDSHA256, hex.EncodeToString(hashA[:])),

@@ -173,17 +173,23 @@ func TestParsePublicKeyForms(t *testing.T) {
 	}
 }
 
+// sealTestRec seals testRec over hashA and parses the seal back.
+func sealTestRec(t *testing.T, s *Sealer) (string, *SecurityData) {
+	t.Helper()
+	rc, err := s.Seal(testRec, hashA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := ParseSecurityData([]byte(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc, sd
+}
+
 func TestSealFitsAndShape(t *testing.T) {
 	for _, alg := range []Alg{Ed25519, SM2} {
-		s := mustSealer(t, mustKey(t, alg, "shape"), "")
-		rc, err := s.Seal(testRec, hashA)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sd, err := ParseSecurityData([]byte(rc))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rc, sd := sealTestRec(t, mustSealer(t, mustKey(t, alg, "shape"), ""))
 		if !sd.Wrapped || sd.Type != "TC260PG" || sd.Version != "1" || len(sd.PubSD) != 3 || len(sd.Bindings) != 1 {
 			t.Errorf("%s: unexpected shape %+v", alg, sd)
 		}
