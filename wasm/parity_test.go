@@ -68,6 +68,7 @@ var (
 	withContent  = map[string]string{"producer": producer, "produce-id": produceID,
 		"explicit": "true", "explicit-text": "AI生成", "position": "bottom-right", "size": "6",
 		"prompt": "rhythm", "at": "start", "watermark": "true", "quality": "90"}
+	propagateOpts = map[string]string{"propagator": producer, "propagate-id": "01JPARITYPROPAGATE00000000", "no-explicit": "true"}
 	// contentInputs names the corpus files also labeled withContent: one per
 	// kind of content the explicit label and watermark handle.
 	contentInputs = map[string]bool{
@@ -109,7 +110,7 @@ func TestParity(t *testing.T) {
 	for i, j := range jobs {
 		t.Run(j.Name, func(t *testing.T) {
 			n := native[i]
-			if n.err == "" && j.Op == "label" {
+			if n.err == "" && j.Op != "detect" {
 				labeled++
 			}
 			w := wasi[i]
@@ -122,7 +123,7 @@ func TestParity(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d jobs (%d successful labelings) identical on native, wasip1 and js/wasm", len(jobs), labeled)
+	t.Logf("%d jobs (%d successful labelings or propagations) identical on native, wasip1 and js/wasm", len(jobs), labeled)
 }
 
 // modules are the two WASM builds of this checkout.
@@ -210,7 +211,7 @@ func collectJobs(t *testing.T) []job {
 		ops := []struct {
 			op   string
 			opts map[string]string
-		}{{"detect", nil}, {"label", metadataOnly}}
+		}{{"detect", nil}, {"label", metadataOnly}, {"propagate", propagateOpts}}
 		if !strings.HasPrefix(name, "corpus/") || contentInputs[strings.TrimPrefix(name, "corpus/")] {
 			ops = append(ops, struct {
 				op   string
@@ -272,6 +273,8 @@ func runNative(ctx context.Context, t *testing.T, j job) result {
 		r.report, err = api.Detect(ctx, in, j.values())
 	case "label":
 		r.out, r.report, err = api.Label(ctx, in, j.values(), api.Env{})
+	case "propagate":
+		r.out, r.report, err = api.Propagate(ctx, in, j.values(), api.Env{})
 	}
 	if err != nil {
 		r.err = err.Error()

@@ -8,9 +8,9 @@
 // option strings to the JSON bytes; only the transport (JS values, stdin and
 // stdout) differs.
 //
-// The JSON of every operation is the detect Report (of the output, for label
-// and propagate), as `aigclabel label --json` and `aigclabel detect --json`
-// print it, without the CLI's "output" path: the browser returns the output
+// The JSON of every operation is what the CLI prints with --json: the detect
+// Report for detect, and for label and propagate the LabelReport of the
+// output, without the CLI's "output" path: the browser returns the output
 // bytes beside it and the WASI module writes them to stdout.
 package api
 
@@ -24,6 +24,7 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
+	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
 
 // Env is what the entry point injects: the core never reads a clock or global
@@ -37,14 +38,30 @@ type Env struct {
 	Progress func(stage string, done float64)
 }
 
-// Option names that belong to detect, not to labeler.OptionsFromValues.
+// Option names beyond labeler.OptionsFromValues: detect's and propagate's,
+// spelled as the CLI's flags.
 const (
-	// OptDeclared is detect's uploader declaration (Measures Art. 6 (二)).
-	OptDeclared = "declared"
+	OptDeclared     = "declared"      // the uploader declared the content AI-generated
+	OptMetadataOnly = "metadata-only" // skip the checks that decode pixels or samples
+	OptPropagator   = "propagator"    // the platform's ContentPropagator code
+	OptPropagateID  = "propagate-id"  // PropagateID; generated when absent
+	OptNoExplicit   = "no-explicit"   // propagate: do not add the explicit label the verdict requires
 )
 
+// LabelReport is the JSON of label and propagate: the detect report of the
+// output plus what labeling did. It is `aigclabel label --json` without the
+// output path.
+type LabelReport struct {
+	detect.Report
+	// Written is the record labeling made, which "aigc" lacks for plain text
+	// (no metadata slot).
+	Written     *aigc.Record `json:"written,omitempty"`
+	Steps       []string     `json:"steps,omitempty"`
+	WatermarkID string       `json:"watermarkId,omitempty"`
+}
+
 // Label labels in with the options named in opts (labeler.OptionsFromValues
-// names) and returns the labeled bytes and the JSON report of the output.
+// names) and returns the labeled bytes and the JSON LabelReport.
 func Label(ctx context.Context, in []byte, opts url.Values, env Env) (out, report []byte, err error) {
 	o, err := labeler.OptionsFromValues(opts)
 	if err != nil {
@@ -55,53 +72,121 @@ func Label(ctx context.Context, in []byte, opts url.Values, env Env) (out, repor
 	if err != nil {
 		return nil, nil, err
 	}
-	report, err = inspect(ctx, res.Output, detect.Options{})
+	// The content checks run only when labeling changed the content, as the
+	// CLI does.
+	rep, err := detect.Inspect(ctx, res.Output, detect.Options{MetadataOnly: o.Explicit == nil && o.Watermark == nil})
 	if err != nil {
-		return nil, nil, fmt.Errorf("checking the labeled output: %w", err)
+		return nil, nil, fmt.Errorf("checking the output: %w", err)
 	}
-	return res.Output, report, nil
+	report, err = json.Marshal(LabelReport{Report: rep, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID})
+	return res.Output, report, err
 }
 
-// Detect inspects in and returns the JSON report. The only option is
-// "declared" (boolean).
+// Detect inspects in and returns the JSON report. Options: "declared" and
+// "metadata-only" (booleans).
 func Detect(ctx context.Context, in []byte, opts url.Values) ([]byte, error) {
-	var o detect.Options
-	for name, vals := range opts {
-		switch {
-		case len(vals) == 0:
-		case name == OptDeclared:
-			on, err := parseBool(name, vals[len(vals)-1])
-			if err != nil {
-				return nil, err
-			}
-			o.Declared = on
-		default:
-			return nil, fmt.Errorf("detect: unknown option %q", name)
-		}
+	o, rest, err := detectOptions(opts)
+	if err != nil {
+		return nil, err
 	}
-	return inspect(ctx, in, o)
-}
-
-// ErrNoPropagate is returned by Propagate while the core has no propagation
-// step; the browser shows it as it shows any other core error.
-var ErrNoPropagate = fmt.Errorf("labeler: propagation (adding ContentPropagator and PropagateID) is not available in this build yet")
-
-// Propagate is the platform's step for content it distributes: detect, then
-// add the propagator fields. It reports ErrNoPropagate until the core provides
-// the propagation step.
-func Propagate(ctx context.Context, in []byte, opts url.Values, env Env) (out, report []byte, err error) {
-	if _, err := labeler.OptionsFromValues(opts); err != nil {
-		return nil, nil, err
+	for name := range rest {
+		return nil, fmt.Errorf("detect: unknown option %q", name)
 	}
-	return nil, nil, ErrNoPropagate
-}
-
-func inspect(ctx context.Context, b []byte, o detect.Options) ([]byte, error) {
-	rep, err := detect.Inspect(ctx, b, o)
+	rep, err := detect.Inspect(ctx, in, o)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(rep)
+}
+
+// Verdict-dependent values a platform writes when it propagates content
+// (Measures Art. 6): the Annex E Label and the explicit label's wording.
+var (
+	verdictLabels = map[string]string{
+		detect.Confirmed: aigc.LabelConfirmed,
+		detect.Possible:  aigc.LabelPossible,
+		detect.Suspected: aigc.LabelSuspected,
+	}
+	verdictWordings = map[string]string{
+		detect.Confirmed: "AI生成",
+		detect.Possible:  "可能为AI生成",
+		detect.Suspected: "疑似AI生成",
+	}
+)
+
+// Propagate is a platform's step for content it spreads, as `aigclabel
+// propagate` does it: detect, then add ContentPropagator and PropagateID
+// (labeler.Propagate), with the Label and the explicit label the verdict
+// calls for when the file lacks them. Options: "propagator" (required),
+// "propagate-id", "no-explicit", "declared", "metadata-only".
+func Propagate(ctx context.Context, in []byte, opts url.Values, env Env) (out, report []byte, err error) {
+	dopts, rest, err := detectOptions(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	popts := labeler.PropagateOptions{Clock: env.Clock, Rand: env.Rand}
+	noExplicit := false
+	for name, vals := range rest {
+		val := vals[len(vals)-1]
+		switch name {
+		case OptPropagator:
+			popts.Propagator = val
+		case OptPropagateID:
+			popts.PropagateID = val
+		case OptNoExplicit:
+			noExplicit, err = parseBool(name, val)
+		default:
+			err = fmt.Errorf("propagate: unknown option %q", name)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if popts.Propagator == "" {
+		return nil, nil, fmt.Errorf("propagate: option %s is required", OptPropagator)
+	}
+	rep, err := detect.Inspect(ctx, in, dopts)
+	if err != nil {
+		return nil, nil, err
+	}
+	popts.Label = verdictLabels[rep.Verdict]
+	if !noExplicit && popts.Label != "" && (rep.Explicit == nil || !rep.Explicit.Found) && !rep.Format.IsAudio() {
+		popts.Explicit = &labeler.ExplicitOptions{Text: verdictWordings[rep.Verdict]}
+	}
+	res, err := labeler.Propagate(ctx, in, popts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("verdict %s: %w", rep.Verdict, err)
+	}
+	after, err := detect.Inspect(ctx, res.Output, dopts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checking the output: %w", err)
+	}
+	report, err = json.Marshal(LabelReport{Report: after, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID})
+	return res.Output, report, err
+}
+
+// detectOptions takes detect's options out of opts and returns the rest.
+func detectOptions(opts url.Values) (detect.Options, url.Values, error) {
+	var o detect.Options
+	rest := url.Values{}
+	for name, vals := range opts {
+		if len(vals) == 0 {
+			continue
+		}
+		var err error
+		switch name {
+		case OptDeclared:
+			o.Declared, err = parseBool(name, vals[len(vals)-1])
+		case OptMetadataOnly:
+			o.MetadataOnly, err = parseBool(name, vals[len(vals)-1])
+		default:
+			rest[name] = vals
+		}
+		if err != nil {
+			return o, nil, err
+		}
+	}
+	return o, rest, nil
 }
 
 func parseBool(name, val string) (bool, error) {

@@ -309,9 +309,13 @@ function renderItem(it) {
     const text = new TextDecoder().decode((it.output || it.bytes).subarray(0, 20000));
     pv.append(el("figure", { class: "text" }, el("figcaption", {}, it.output ? t("labeled") : t("original")), highlight(text)));
   }
-  if (it.report && it.report.aigc) {
-    const r = it.report.aigc;
-    pv.append(el("p", { class: "meta" }, `${t("F_ProduceID")}: `, el("code", {}, r.ProduceID), ` · ${t("F_ContentProducer")}: `, el("code", {}, r.ContentProducer)));
+  if (it.report) {
+    const r = it.report.aigc || it.report.written;
+    if (r) pv.append(el("p", { class: "meta" }, `${t("F_ProduceID")}: `, el("code", {}, r.ProduceID), ` · ${t("F_ContentProducer")}: `, el("code", {}, r.ContentProducer)));
+    const found = [];
+    if (it.report.explicit) found.push(`${t("explicitFound")}: ${it.report.explicit.found ? t("found") : t("notFound")}`);
+    if (it.report.watermark) found.push(`${t("wmFound")}: ${it.report.watermark.found ? t("found") + " (" + it.report.watermark.payload + ")" : t("notFound")}`);
+    if (found.length) pv.append(el("p", { class: "meta" }, found.join(" · ")));
   }
 
   const acts = li.querySelector(".result-actions");
@@ -411,9 +415,9 @@ function renderCheck() {
   const fact = (k, v) => dl.append(el("dt", {}, k), el("dd", {}, v));
   fact(t("format"), r.format || "?");
   if (r.contentHash) fact(t("contentHash"), el("code", { class: "hash" }, r.contentHash));
-  for (const [key, label] of [["seal", "seal"], ["watermark", "wmFound"], ["explicit", "explicitFound"]]) {
-    if (key in r) fact(t(label), describe(r[key]));
-  }
+  if (r.seal) fact(t("seal"), describeSeal(r.seal));
+  if (r.watermark) fact(t("wmFound"), describeWatermark(r.watermark));
+  if (r.explicit) fact(t("explicitFound"), describeExplicit(r.explicit));
   out.append(dl);
 
   if (r.evidence && r.evidence.length) out.append(el("h3", {}, t("evidence")), list(r.evidence));
@@ -447,20 +451,37 @@ function renderCheck() {
   out.append(el("details", { class: "raw" }, el("summary", {}, t("rawJson")), el("pre", {}, JSON.stringify(r, null, 2))));
 }
 
-// describe renders a seal, watermark or explicit-label finding in words.
-function describe(v) {
-  if (v === null || v === undefined || v === false) return t("notFound");
-  if (typeof v !== "object") return String(v);
-  const found = "found" in v ? v.found : true;
-  const rest = Object.entries(v).filter(([k, x]) => k !== "found" && x !== null && x !== "" && !(Array.isArray(x) && !x.length));
-  return (found ? t("found") : t("notFound")) + (rest.length ? " — " + rest.map(([k, x]) => `${k}: ${typeof x === "object" ? JSON.stringify(x) : x}`).join(", ") : "");
+// describeSeal, describeWatermark and describeExplicit put the findings in
+// words; the raw JSON below has every field.
+function describeSeal(seal) {
+  const one = (who, st) => {
+    if (!st || st.status === "absent") return null;
+    let s = `${t(who)}: ${t("seal_" + st.status)}`;
+    if (st.keyId) s += ` (${st.keyId})`;
+    if (st.detail) s += ` — ${st.detail}`;
+    return s;
+  };
+  const parts = [one("sealProducer", seal.producer), one("sealPropagator", seal.propagator)].filter(Boolean);
+  return parts.length ? parts.join("; ") : t("sealNone");
+}
+
+function describeWatermark(w) {
+  if (!w.found) return t("notFound") + (w.note ? ` (${w.note})` : "");
+  let s = `${t("found")}: ID ${w.payload}, ${w.bitErrors} ${t("bitErrors")}, ${t("fpProb")} ${Number(w.confidence).toExponential(1)}`;
+  if (w.segments && w.segments.length) s += `, ${w.segments.map((g) => `${g.start.toFixed(1)}–${g.end.toFixed(1)} s`).join(", ")}`;
+  return s;
+}
+
+function describeExplicit(x) {
+  if (!x.found || !x.findings || !x.findings.length) return t("notFound");
+  return t("found") + ": " + x.findings.map((f) =>
+    `${t("kind_" + f.kind)}${f.text ? " “" + f.text + "”" : ""}, ${f.where} (${t("confidence")} ${Number(f.confidence).toFixed(2)})`).join("; ");
 }
 
 function watermarkHex(r) {
   const w = r.watermark;
   if (!w || typeof w !== "object" || w.found === false) return "";
-  for (const k of ["payload", "id", "watermarkId", "hex"]) if (typeof w[k] === "string" && /^[0-9a-f]+$/i.test(w[k])) return w[k];
-  return "";
+  return typeof w.payload === "string" && /^[0-9a-f]+$/i.test(w.payload) ? w.payload : "";
 }
 
 async function lookup(url) {

@@ -97,6 +97,11 @@ const I18N = {
     F_ReservedCode1: "预留字段 1（签名）", F_ContentPropagator: "传播服务提供者", F_PropagateID: "内容传播编号",
     F_ReservedCode2: "预留字段 2（签名）",
     steps: "步骤",
+    sealProducer: "制作者签名", sealPropagator: "传播者签名", sealNone: "没有签名",
+    seal_valid: "有效", "seal_content-modified": "签名有效但内容已改动", seal_invalid: "无效", "seal_unknown-key": "签名完整，密钥未知",
+    "seal_expired-key": "密钥已过期", "seal_revoked-key": "密钥已吊销", seal_malformed: "格式错误", seal_unsupported: "不支持的算法",
+    bitErrors: "个错误位", fpProb: "误报概率", confidence: "置信度",
+    "kind_image-overlay": "图片上的文字", kind_text: "文本标识", "kind_audio-rhythm": "提示音节奏", "kind_audio-voice": "语音提示",
   },
   en: {
     skip: "Skip to main content",
@@ -193,5 +198,10 @@ const I18N = {
     F_ReservedCode1: "Reserved code 1 (seal)", F_ContentPropagator: "Content propagator", F_PropagateID: "Propagate ID",
     F_ReservedCode2: "Reserved code 2 (seal)",
     steps: "Steps",
+    sealProducer: "producer seal", sealPropagator: "propagator seal", sealNone: "no seal",
+    seal_valid: "valid", "seal_content-modified": "valid, but the content was changed", seal_invalid: "invalid", "seal_unknown-key": "intact, key unknown",
+    "seal_expired-key": "key expired", "seal_revoked-key": "key revoked", seal_malformed: "malformed", seal_unsupported: "unsupported algorithm",
+    bitErrors: "bit errors", fpProb: "false-positive probability", confidence: "confidence",
+    "kind_image-overlay": "text on the image", kind_text: "text label", "kind_audio-rhythm": "audio rhythm", "kind_audio-voice": "voice prompt",
   },
 };
