@@ -224,7 +224,7 @@ func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, 
 		all := append(stack[:len(stack):len(stack)], el)
 		for i := len(all) - 1; i >= 0; i-- {
 			for p, uri := range sortedNS(all[i].ns) {
-				if uri == NS && t.prefix == "" && !shadowed(all[i+1:], p) {
+				if uri == NS && t.prefix == "" && isNCName(p) && !shadowed(all[i+1:], p) {
 					t.prefix = p
 				}
 				if t.taken == nil {
@@ -250,6 +250,21 @@ func attrNames(attrs []xml.Attr) []xml.Name {
 		names[i] = a.Name
 	}
 	return names
+}
+
+// isNCName reports whether p can be written as an element prefix
+// (encoding/xml accepts declarations of prefixes it rejects in names). Only
+// ASCII prefixes are reused; others get a fresh declaration.
+func isNCName(p string) bool {
+	for i, c := range p {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return p != ""
 }
 
 // freePrefix returns a prefix for the TC260 namespace that is neither bound
