@@ -268,45 +268,69 @@ func EncodePCM(orig []byte, p *PCM) ([]byte, error) {
 }
 
 // encode writes the planar src interleaved into data, which holds exactly
-// its frames.
+// its frames. Like decode, it has a loop per format.
 func encode(data []byte, src [][]float32, w *waveFmt) {
-	size := w.Bits / 8
-	frames := len(data) / w.blockAlign
 	le := binary.LittleEndian
-	i := 0
-	for fr := range frames {
-		for ch := range src {
-			x := float64(src[ch][fr])
-			if x != x { // NaN
-				x = 0
-			}
-			d := data[i:]
-			switch {
-			case w.Float && size == 4:
-				le.PutUint32(d, math.Float32bits(float32(clamp(x, -1, 1))))
-			case w.Float:
-				le.PutUint64(d, math.Float64bits(clamp(x, -1, 1)))
-			case size == 1:
-				d[0] = byte(quantize(x, 7) + 128)
-			case size == 2:
-				le.PutUint16(d, uint16(quantize(x, 15)))
-			case size == 3:
-				v := quantize(x, 23)
-				d[0], d[1], d[2] = byte(v), byte(v>>8), byte(v>>16)
-			default:
-				le.PutUint32(d, uint32(quantize(x, 31)))
-			}
-			i += size
+	n := len(src)
+	samples := len(data) / (w.Bits / 8)
+	at := func(i int) float64 { return float64(src[i%n][i/n]) }
+	switch size := w.Bits / 8; {
+	case w.Float && size == 4:
+		for i := range samples {
+			le.PutUint32(data[4*i:], math.Float32bits(float32(clampFloat(at(i)))))
+		}
+	case w.Float:
+		for i := range samples {
+			le.PutUint64(data[8*i:], math.Float64bits(clampFloat(at(i))))
+		}
+	case size == 1:
+		for i := range samples {
+			data[i] = byte(quantize(at(i), 7) + 128)
+		}
+	case size == 2:
+		for i := range samples {
+			le.PutUint16(data[2*i:], uint16(quantize(at(i), 15)))
+		}
+	case size == 3:
+		for i := range samples {
+			v := quantize(at(i), 23)
+			data[3*i], data[3*i+1], data[3*i+2] = byte(v), byte(v>>8), byte(v>>16)
+		}
+	default:
+		for i := range samples {
+			le.PutUint32(data[4*i:], uint32(quantize(at(i), 31)))
 		}
 	}
 }
 
-// quantize maps x to a signed integer of shift+1 bits: x·2^shift rounded half
-// away from zero, clamped to [-2^shift, 2^shift-1]. The product is exact in
-// float64 and math.Round is exact, so the result is the same on every target.
+// clampFloat limits a float sample to [-1, 1], NaN to 0.
+func clampFloat(x float64) float64 {
+	if x != x {
+		return 0
+	}
+	return clamp(x, -1, 1)
+}
+
+// quantize maps x, a float32 value, to a signed integer of shift+1 bits:
+// x·2^shift rounded half away from zero, clamped to [-2^shift, 2^shift-1]; NaN
+// maps to 0. Because x has a 24-bit mantissa, x·2^shift and the ±0.5 added
+// before truncating are exact in float64, so this is exactly
+// math.Round-and-clamp (TestQuantizeOracle checks it), on every target.
 func quantize(x float64, shift uint) int32 {
-	hi := float64(int64(1)<<shift - 1)
-	return int32(clamp(math.Round(x*float64(int64(1)<<shift)), -hi-1, hi))
+	scale := float64(int64(1) << shift)
+	v := x * scale
+	switch {
+	case v != v:
+		return 0
+	case v >= scale-1:
+		return int32(scale - 1)
+	case v <= -scale:
+		return int32(-scale)
+	case v < 0:
+		return int32(v - 0.5)
+	default:
+		return int32(v + 0.5)
+	}
 }
 
 func clamp(x, lo, hi float64) float64 {

@@ -281,6 +281,43 @@ func TestQuantize(t *testing.T) {
 	}
 }
 
+// TestQuantizeOracle checks the fast quantize against math.Round and clamping
+// in float64, on every float32 that lies on or next to a rounding boundary and
+// on random float32 values.
+func TestQuantizeOracle(t *testing.T) {
+	slow := func(x float64, shift uint) int32 {
+		if x != x {
+			return 0
+		}
+		s := float64(int64(1) << shift)
+		return int32(max(-s, min(s-1, math.Round(x*s))))
+	}
+	var lcg uint64 = 7
+	for _, shift := range []uint{7, 15, 23, 31} {
+		s := float64(int64(1) << shift)
+		var xs []float32
+		for k := -300; k <= 300; k++ {
+			// Integers and halves (in units of 1/s) near zero and near full
+			// scale, and their float32 neighbours.
+			for _, x := range []float32{float32(float64(k) / 2 / s), float32((s - float64(k)/2) / s), float32((float64(k)/2 - s) / s)} {
+				xs = append(xs, x, math.Nextafter32(x, 2), math.Nextafter32(x, -2))
+			}
+		}
+		for _, x := range []float64{1, -1, 1 - 0.5/s, -1 + 0.5/s, 2, -2, math.Inf(1), math.Inf(-1), math.NaN()} {
+			xs = append(xs, float32(x), math.Nextafter32(float32(x), 0))
+		}
+		for range 200000 {
+			lcg = lcg*6364136223846793005 + 1442695040888963407
+			xs = append(xs, math.Float32frombits(uint32(lcg>>32))) // any bit pattern, NaNs included
+		}
+		for _, x := range xs {
+			if got, want := quantize(float64(x), shift), slow(float64(x), shift); got != want {
+				t.Fatalf("quantize(%v, %d) = %d, math.Round gives %d", x, shift, got, want)
+			}
+		}
+	}
+}
+
 // TestGoAudioDefects pins the go-audio/wav v1.1.0 defects the ecosystem notes
 // list, next to this package's behaviour on the same input, and uses go-audio
 // as an independent decoder where it is correct (16-bit PCM).
