@@ -83,7 +83,7 @@ func newDetector(img image.Image, key []byte) (*detector, float64) {
 	if min(b.Dx(), b.Dy()) < 2*minLag+8 {
 		return nil, 0
 	}
-	ww, wh, f := workSize(b.Dx(), b.Dy())
+	ww, wh, f := workSize(b.Dx(), b.Dy(), workSide)
 	d := &detector{r: whiten(lumaPlane(img, ww, wh)), lay: newLayout(key)}
 	d.syncTemplate()
 	return d, f
@@ -103,16 +103,18 @@ func whiten(y *plane) *plane {
 	}
 	rms := boxBlur(sq, 4)
 	for i, v := range r.p {
-		v /= math.Sqrt(rms.p[i]) + 1
+		v /= math.Sqrt(max(rms.p[i], 0)) + 1
 		r.p[i] = max(-3, min(3, v))
 	}
 	return r
 }
 
 type detector struct {
-	r        *plane
-	lay      *layout
-	tre, tim []float64 // FFT of the sync template on the folded grid
+	r   *plane
+	lay *layout
+	// tre, tim hold the FFT of the sync template on the folded grid in each
+	// of the eight orientations (see orient), conjugated for correlation.
+	tre, tim [8][]float64
 }
 
 // chipBins calls fn for each folded-grid bin (periodic) that chip (i, j)'s
@@ -129,18 +131,27 @@ func chipBins(i, j, dx, dy int, fn func(bin int, w float64)) {
 	}
 }
 
-// syncTemplate renders the sync chips on the folded grid and transforms it.
+// syncTemplate renders the sync chips on the folded grid and transforms it
+// in the eight orientations. Correlating the folded image with orientation
+// o of the template equals correlating orientation o^-1 of the image with
+// the template, so one FFT of the image serves all eight.
 func (d *detector) syncTemplate() {
 	n := foldSide * foldSide
-	d.tre, d.tim = make([]float64, n), make([]float64, n)
+	t := make([]float64, n)
 	for k := 0; k < chips; k++ {
 		if d.lay.bit[k] >= 0 {
 			continue
 		}
 		s := float64(d.lay.sign[k])
-		chipBins(k%tileCells, k/tileCells, 0, 0, func(bin int, w float64) { d.tre[bin] += s * w })
+		chipBins(k%tileCells, k/tileCells, 0, 0, func(bin int, w float64) { t[bin] += s * w })
 	}
-	fft2(d.tre, d.tim, foldSide, foldSide, false)
+	for o := 0; o < 8; o += 2 {
+		ar, ai, br, bi := fft2Pair(unorient(t, o), unorient(t, o+1), foldSide, foldSide)
+		for i := range ai {
+			ai[i], bi[i] = -ai[i], -bi[i]
+		}
+		d.tre[o], d.tim[o], d.tre[o+1], d.tim[o+1] = ar, ai, br, bi
+	}
 }
 
 // lattices finds the tile lattice in the residual's autocorrelation and
@@ -148,7 +159,15 @@ func (d *detector) syncTemplate() {
 // a1, a2 are the tile's axes in detection pixels), best first.
 func (d *detector) lattices() [][4]float64 {
 	r := d.r
-	cw, ch := min(r.w, acfSide), min(r.h, acfSide)
+	side := float64(min(r.w, r.h))
+	// The mark's period is a quarter of the marked image's shorter side, so
+	// in an image that shows most of it (crops down to 60%, borders up to
+	// 50%) the period lies in [side/6, side/1.6]. (Searching large periods
+	// at half resolution would be 4x cheaper but loses weak marks.)
+	dec := 1
+	pMin := max(minLag, side/6/float64(dec))
+	pMax := side / 1.6 / float64(dec)
+	cw, ch := min(r.w, acfSide/dec), min(r.h, acfSide/dec)
 	nw, nh := pow2(cw), pow2(ch)
 	x0, y0 := (r.w-cw)/2, (r.h-ch)/2
 	re, im := make([]float64, nw*nh), make([]float64, nw*nh)
@@ -176,14 +195,15 @@ func (d *detector) lattices() [][4]float64 {
 	if c := 0.8 * float64(min(cw, ch)); c < maxLag {
 		maxLag = c
 	}
-	if maxLag < minLag*1.2 {
+	pMax = min(pMax, maxLag)
+	if pMax < pMin {
 		return nil
 	}
 	blur := acf.blurred()
 
 	type cand struct{ p, th, s float64 }
 	var cs []cand
-	for p := minLag; p <= maxLag; p *= 1.008 {
+	for p := pMin; p <= pMax; p *= 1.008 {
 		step := 0.7 / p
 		for th := -maxRot; th <= maxRot; th += step {
 			cs = append(cs, cand{p, th, blur.latticeScore(p, th, maxLag)})
@@ -208,7 +228,7 @@ func (d *detector) lattices() [][4]float64 {
 		}
 		kept = append(kept, c)
 		p, th := acf.fine(c.p, c.th, maxLag)
-		cs, sn := math.Cos(th)*p, math.Sin(th)*p
+		cs, sn := math.Cos(th)*p*float64(dec), math.Sin(th)*p*float64(dec)
 		A := [4]float64{cs, -sn, sn, cs}
 		out = append(out, A)
 	}
@@ -340,10 +360,12 @@ func (d *detector) read(A [4]float64) ([]float64, float64, bool) {
 	if E, ok := d.drift(quads, centres, o, dx, dy); ok {
 		M = [4]float64{M[0] - E[0], M[1] - E[1], M[2] - E[2], M[3] - E[3]}
 		_, _, total = d.fold(M, false)
-		c := d.correlate(orient(total, o))
-		bi := argmax(c)
+		fr, fi := spectrum(total)
+		bi := argmax(d.correlate(fr, fi, o))
 		dx, dy = bi%foldSide, bi/foldSide
 	}
+	// Chips are read in the oriented frame: map the offset there.
+	dx, dy = orientVec(dx, dy, o)
 	f := orient(total, o)
 	soft := make([]float64, payload.Bits)
 	for k := 0; k < chips; k++ {
@@ -375,28 +397,34 @@ func (d *detector) fold(M [4]float64, quads bool) ([4][]float64, [4][2]float64, 
 		qs[q], qc[q] = make([]float64, n), make([]float64, n)
 	}
 	cx, cy := float64(r.w)/2, float64(r.h)/2
+	// A large multiple of foldSide keeps coordinates positive, so int()
+	// truncation is floor and the wrap is a mask (foldSide is a power of 2).
+	const bias = foldSide << 16
+	mask := foldSide - 1
 	for y := 0; y < r.h; y++ {
 		py := float64(y) - cy
-		u0, v0 := M[1]*py, M[3]*py
-		for x := 0; x < r.w; x++ {
+		u0, v0 := M[1]*py+bias, M[3]*py+bias
+		row := r.p[y*r.w : y*r.w+r.w]
+		qy := 0
+		if quads && py >= 0 {
+			qy = 2
+		}
+		for x, val := range row {
 			px := float64(x) - cx
 			u, v := u0+M[0]*px, v0+M[2]*px
-			bu := (int(math.Floor(u))%foldSide + foldSide) % foldSide
-			bv := (int(math.Floor(v))%foldSide + foldSide) % foldSide
+			bin := (int(v)&mask)*foldSide + int(u)&mask
 			q := 0
 			if quads {
+				q = qy
 				if px >= 0 {
 					q++
-				}
-				if py >= 0 {
-					q += 2
 				}
 				cen[q][0] += px
 				cen[q][1] += py
 				cn[q]++
 			}
-			qs[q][bv*foldSide+bu] += r.p[y*r.w+x]
-			qc[q][bv*foldSide+bu]++
+			qs[q][bin] += val
+			qc[q][bin]++
 		}
 	}
 	total := make([]float64, n)
@@ -422,20 +450,46 @@ func (d *detector) fold(M [4]float64, quads bool) ([4][]float64, [4][2]float64, 
 	return qs, cen, total
 }
 
-// correlate returns the circular cross-correlation of folded grid f with the
-// sync template; its peak is the template's offset in f.
-func (d *detector) correlate(f []float64) []float64 {
-	n := len(f)
-	fr, fi := make([]float64, n), make([]float64, n)
-	copy(fr, f)
-	fft2(fr, fi, foldSide, foldSide, false)
+// spectrum returns the FFT of folded grid f.
+func spectrum(f []float64) ([]float64, []float64) {
+	re, im := make([]float64, len(f)), make([]float64, len(f))
+	copy(re, f)
+	fft2(re, im, foldSide, foldSide, false)
+	return re, im
+}
+
+// correlate returns the circular cross-correlation of the folded grid whose
+// spectrum is (fr, fi) with the sync template in orientation o^-1; its peak
+// is where the template sits in orient(f, o).  The result is in the
+// unoriented frame of f; mapPeak converts a peak to the oriented frame.
+func (d *detector) correlate(fr, fi []float64, o int) []float64 {
+	n := len(fr)
+	re, im := make([]float64, n), make([]float64, n)
+	tr, ti := d.tre[o], d.tim[o]
 	for i := range fr {
 		a, b := fr[i], fi[i]
-		c, e := d.tre[i], d.tim[i]
-		fr[i], fi[i] = a*c+b*e, b*c-a*e
+		re[i] = float64(a*tr[i]) - float64(b*ti[i])
+		im[i] = float64(a*ti[i]) + float64(b*tr[i])
 	}
-	fft2(fr, fi, foldSide, foldSide, true)
-	return fr
+	fft2(re, im, foldSide, foldSide, true)
+	return re
+}
+
+// correlate2 correlates spectrum a with template orientation oa and
+// spectrum b with orientation ob using one inverse FFT: both correlations
+// are real, so the inverse FFT of X1 + i X2 gives them as its real and
+// imaginary parts.
+func (d *detector) correlate2(ar, ai []float64, oa int, br, bi []float64, ob int) ([]float64, []float64) {
+	n := len(ar)
+	re, im := make([]float64, n), make([]float64, n)
+	t1r, t1i, t2r, t2i := d.tre[oa], d.tim[oa], d.tre[ob], d.tim[ob]
+	for i := range ar {
+		x1r, x1i := float64(ar[i]*t1r[i])-float64(ai[i]*t1i[i]), float64(ar[i]*t1i[i])+float64(ai[i]*t1r[i])
+		x2r, x2i := float64(br[i]*t2r[i])-float64(bi[i]*t2i[i]), float64(br[i]*t2i[i])+float64(bi[i]*t2r[i])
+		re[i], im[i] = x1r-x2i, x1i+x2r
+	}
+	fft2(re, im, foldSide, foldSide, true)
+	return re, im
 }
 
 func argmax(c []float64) int {
@@ -449,36 +503,59 @@ func argmax(c []float64) int {
 }
 
 // bestOrientation tries the eight orientations of the folded tile and
-// returns the one with the strongest sync peak, its offset and z-score.
+// returns the one with the strongest sync peak, its offset (unoriented
+// frame) and z-score.
 func (d *detector) bestOrientation(total []float64) (o, dx, dy int, z float64) {
 	z = math.Inf(-1)
 	n := float64(len(total))
-	for k := 0; k < 8; k++ {
-		c := d.correlate(orient(total, k))
-		var m, s2 float64
-		for _, v := range c {
-			m += v
-			s2 += v * v
-		}
-		m /= n
-		sd := math.Sqrt(max(0, s2/n-m*m))
-		if sd == 0 {
-			continue
-		}
-		bi := argmax(c)
-		if zz := (c[bi] - m) / sd; zz > z {
-			o, dx, dy, z = k, bi%foldSide, bi/foldSide, zz
+	fr, fi := spectrum(total)
+	for k := 0; k < 8; k += 2 {
+		c1, c2 := d.correlate2(fr, fi, k, fr, fi, k+1)
+		for j, c := range [2][]float64{c1, c2} {
+			var m, s2 float64
+			for _, v := range c {
+				m += v
+				s2 += float64(v * v)
+			}
+			m /= n
+			sd := math.Sqrt(max(0, s2/n-m*m))
+			if sd == 0 {
+				continue
+			}
+			bi := argmax(c)
+			if zz := (c[bi] - m) / sd; zz > z {
+				o, dx, dy, z = k+j, bi%foldSide, bi/foldSide, zz
+			}
 		}
 	}
 	return o, dx, dy, z
+}
+
+// orientVec maps an offset from the unoriented to orientation o's frame.
+func orientVec(dx, dy, o int) (int, int) {
+	if o&1 != 0 {
+		dx = -dx
+	}
+	if o&2 != 0 {
+		dy = -dy
+	}
+	if o&4 != 0 {
+		dx, dy = dy, dx
+	}
+	return wrapFold(dx), wrapFold(dy)
 }
 
 // drift estimates the linear error E (bins per pixel) of the folding map
 // from each quadrant's own sync offset relative to the global one.
 func (d *detector) drift(quads [4][]float64, centres [4][2]float64, o, dx, dy int) ([4]float64, bool) {
 	var dlt [4][2]float64
+	var cs [4][]float64
+	for q := 0; q < 4; q += 2 {
+		ar, ai, br, bi := fft2Pair(quads[q], quads[q+1], foldSide, foldSide)
+		cs[q], cs[q+1] = d.correlate2(ar, ai, o, br, bi, o)
+	}
 	for q := 0; q < 4; q++ {
-		c := d.correlate(orient(quads[q], o))
+		c := cs[q]
 		// Peak within ±6 bins of the global offset, sub-bin by parabola.
 		best, bx, by := math.Inf(-1), 0, 0
 		for j := -6; j <= 6; j++ {
@@ -496,16 +573,6 @@ func (d *detector) drift(quads [4][]float64, centres [4][2]float64, o, dx, dy in
 		}
 		if den := at(bx, by-1) - 2*best + at(bx, by+1); den < 0 {
 			fy += 0.5 * (at(bx, by-1) - at(bx, by+1)) / den
-		}
-		// Back to the unoriented frame: undo the swap, then the flips.
-		if o&4 != 0 {
-			fx, fy = fy, fx
-		}
-		if o&1 != 0 {
-			fx = -fx
-		}
-		if o&2 != 0 {
-			fy = -fy
 		}
 		dlt[q] = [2]float64{fx, fy}
 	}
@@ -542,23 +609,41 @@ func (d *detector) drift(quads [4][]float64, centres [4][2]float64, o, dx, dy in
 
 func wrapFold(i int) int { return (i%foldSide + foldSide) % foldSide }
 
+// dihedral maps bin (x, y) of the folded grid to its place in
+// orientation o: optional flips of x and y, then an optional swap.
+func dihedral(x, y, o int) (int, int) {
+	const n = foldSide
+	if o&1 != 0 {
+		x = n - 1 - x
+	}
+	if o&2 != 0 {
+		y = n - 1 - y
+	}
+	if o&4 != 0 {
+		x, y = y, x
+	}
+	return x, y
+}
+
 // orient returns one of the eight dihedral transforms of a folded tile.
 func orient(t []float64, o int) []float64 {
 	out := make([]float64, len(t))
-	const n = foldSide
-	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			u, v := x, y
-			if o&1 != 0 {
-				u = n - 1 - u
-			}
-			if o&2 != 0 {
-				v = n - 1 - v
-			}
-			if o&4 != 0 {
-				u, v = v, u
-			}
-			out[v*n+u] = t[y*n+x]
+	for y := 0; y < foldSide; y++ {
+		for x := 0; x < foldSide; x++ {
+			u, v := dihedral(x, y, o)
+			out[v*foldSide+u] = t[y*foldSide+x]
+		}
+	}
+	return out
+}
+
+// unorient is the inverse of orient.
+func unorient(t []float64, o int) []float64 {
+	out := make([]float64, len(t))
+	for y := 0; y < foldSide; y++ {
+		for x := 0; x < foldSide; x++ {
+			u, v := dihedral(x, y, o)
+			out[y*foldSide+x] = t[v*foldSide+u]
 		}
 	}
 	return out

@@ -9,7 +9,8 @@ import (
 
 // Embedding constants (0-255 luma levels).
 const (
-	workSide   = 512  // masking and detection work with the shorter side at most this
+	workSide   = 512  // detection works with the shorter side at most this
+	maskSide   = 256  // the masking map is computed with the shorter side at most this
 	flatFloor  = 1.5  // activity floor, so flat areas still carry a faint mark
 	actCap     = 24.0 // activity above this adds no strength (edges)
 	maxAmp     = 7.0  // the strongest change allowed, in levels
@@ -24,13 +25,14 @@ func period(s int) float64 {
 	return math.Max(64, float64(s)/4)
 }
 
-// workSize returns the working (masking, detection) size for w x h.
-func workSize(w, h int) (int, int, float64) {
+// workSize returns the size of w x h scaled down so its shorter side is at
+// most side, and the scale factor.
+func workSize(w, h, side int) (int, int, float64) {
 	s := min(w, h)
-	if s <= workSide {
+	if s <= side {
 		return w, h, 1
 	}
-	f := float64(workSide) / float64(s)
+	f := float64(side) / float64(s)
 	ww, wh := int(float64(w)*f+0.5), int(float64(h)*f+0.5)
 	return max(ww, 1), max(wh, 1), f
 }
@@ -53,7 +55,7 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 		psnr = DefaultPSNR
 	}
 	out := toNRGBA(img)
-	ww, wh, f := workSize(w, h)
+	ww, wh, f := workSize(w, h, maskSide)
 	amp := strength(lumaPlane(out, ww, wh))
 
 	lay := newLayout(key)
@@ -61,22 +63,27 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 	cell := period(min(w, h)) / tileCells
 	tab := patternTable(&chip)
 
-	// Scale the strength to the target MSE, measured on the working grid
-	// with the pattern evaluated at the full-size pixel position of each
-	// working pixel's centre (the same phase apply uses when f = 1).
+	// Scale the strength to the target MSE. The keyed pattern is independent
+	// of the image, so the mark's energy is mean(amp^2) * mean(pattern^2),
+	// the latter taken at full-size pixel positions (where apply samples it)
+	// over a block of up to 256 x 256 pixels.
 	target := 255 * 255 * pow10(-psnr/10)
 	target -= 1.0 / 12 // rounding to 8 bits adds about 1/12
-	var e float64
-	for y := 0; y < wh; y++ {
-		v := ((float64(y)+0.5)/f-0.5)/cell - 0.5
-		for x := 0; x < ww; x++ {
-			u := ((float64(x)+0.5)/f-0.5)/cell - 0.5
-			pv := tableAt(tab, u, v)
-			a := amp.p[y*ww+x]
-			e += float64(float64(a*a) * float64(pv*pv))
+	var pw2 float64
+	bw, bh := min(w, 256), min(h, 256)
+	for y := 0; y < bh; y++ {
+		v := float64(y)/cell - 0.5
+		for x := 0; x < bw; x++ {
+			pv := tableAt(tab, float64(x)/cell-0.5, v)
+			pw2 += float64(pv * pv)
 		}
 	}
-	e /= float64(ww * wh)
+	pw2 /= float64(bw * bh)
+	var e float64
+	for _, a := range amp.p {
+		e += float64(a * a)
+	}
+	e = float64(e*pw2) / float64(len(amp.p))
 	if e <= 0 {
 		return nil, ErrTooFlat
 	}
@@ -101,15 +108,15 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 // strength returns the masking map: local activity (RMS of the luma's
 // deviation from its local mean) with a floor, capped at edges.
 func strength(y *plane) *plane {
-	mean := boxBlur(y, 2)
+	mean := boxBlur(y, 1)
 	sq := newPlane(y.w, y.h)
 	for i, v := range y.p {
 		d := v - mean.p[i]
 		sq.p[i] = float64(d * d)
 	}
-	act := boxBlur(sq, 3)
+	act := boxBlur(sq, 2)
 	for i, v := range act.p {
-		a := math.Sqrt(v)
+		a := math.Sqrt(max(v, 0)) // running sums can leave -0.000...
 		// Compress the activity (a^(1/4), exact with two square roots):
 		// strength follows texture, but flat areas, where the detector sees
 		// the mark best, keep a useful share.

@@ -1,6 +1,26 @@
 package imagewm
 
-import "math"
+import (
+	"math"
+	"sync"
+)
+
+var (
+	plansMu sync.Mutex
+	plans   = map[int]*fft{}
+)
+
+// planFor returns the cached FFT plan for size n.
+func planFor(n int) *fft {
+	plansMu.Lock()
+	defer plansMu.Unlock()
+	p := plans[n]
+	if p == nil {
+		p = newFFT(n)
+		plans[n] = p
+	}
+	return p
+}
 
 // fft is an in-place iterative radix-2 complex FFT of size n (a power of two).
 type fft struct {
@@ -62,7 +82,7 @@ func (f *fft) transform(re, im []float64, inverse bool) {
 
 // fft2 transforms a w x h complex array (row-major) in place.
 func fft2(re, im []float64, w, h int, inverse bool) {
-	fw, fh := newFFT(w), newFFT(h)
+	fw, fh := planFor(w), planFor(h)
 	for y := 0; y < h; y++ {
 		fw.transform(re[y*w:y*w+w], im[y*w:y*w+w], inverse)
 	}
@@ -85,4 +105,28 @@ func pow2(n int) int {
 		p <<= 1
 	}
 	return p
+}
+
+// fft2Pair transforms two real w x h arrays with one complex FFT: with
+// Z = FFT(a + i b), A[k] = (Z[k] + conj Z[-k]) / 2 and
+// B[k] = (Z[k] - conj Z[-k]) / 2i.
+func fft2Pair(a, b []float64, w, h int) (ar, ai, br, bi []float64) {
+	n := w * h
+	zr, zi := make([]float64, n), make([]float64, n)
+	copy(zr, a)
+	copy(zi, b)
+	fft2(zr, zi, w, h, false)
+	ar, ai, br, bi = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for y := 0; y < h; y++ {
+		ny := (h - y) % h
+		for x := 0; x < w; x++ {
+			nx := (w - x) % w
+			k, m := y*w+x, ny*w+nx
+			pr, pi := zr[k], zi[k]
+			qr, qi := zr[m], -zi[m] // conj Z[-k]
+			ar[k], ai[k] = (pr+qr)/2, (pi+qi)/2
+			br[k], bi[k] = (pi-qi)/2, -(pr-qr)/2
+		}
+	}
+	return ar, ai, br, bi
 }

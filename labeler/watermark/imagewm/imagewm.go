@@ -51,7 +51,7 @@ import (
 var DevKey = payload.DevKey
 
 // DefaultPSNR is the default strength: the mark's cost in PSNR (dB).
-const DefaultPSNR = 42.2
+const DefaultPSNR = 42.0
 
 // MinSide is the smallest shorter side, in pixels, that can carry a mark.
 const MinSide = 128

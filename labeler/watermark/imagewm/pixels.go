@@ -191,47 +191,63 @@ func lumaPlane(img image.Image, w, h int) *plane {
 }
 
 // boxBlur returns the mean of p over a (2r+1)^2 window, the window clipped at
-// the borders. Running sums make it O(1) per pixel whatever r.
+// the borders. Running sums make it O(1) per pixel whatever r; the vertical
+// pass runs over whole rows so it reads memory in order.
 func boxBlur(p *plane, r int) *plane {
 	w, h := p.w, p.h
 	tmp := newPlane(w, h)
 	for y := 0; y < h; y++ {
-		row := p.p[y*w : y*w+w]
-		o := tmp.p[y*w : y*w+w]
-		boxLine(row, o, r, 1)
+		boxLine(p.p[y*w:y*w+w], tmp.p[y*w:y*w+w], r)
 	}
 	out := newPlane(w, h)
-	col := make([]float64, h)
-	oc := make([]float64, h)
-	for x := 0; x < w; x++ {
-		for y := 0; y < h; y++ {
-			col[y] = tmp.p[y*w+x]
+	acc := make([]float64, w)
+	for y := 0; y <= min(r, h-1); y++ {
+		row := tmp.p[y*w : y*w+w]
+		for x, v := range row {
+			acc[x] += v
 		}
-		boxLine(col, oc, r, 1)
-		for y := 0; y < h; y++ {
-			out.p[y*w+x] = oc[y]
+	}
+	for y := 0; y < h; y++ {
+		n := float64(min(h-1, y+r) - max(0, y-r) + 1)
+		o := out.p[y*w : y*w+w]
+		for x, v := range acc {
+			o[x] = v / n
+		}
+		if y+r+1 < h {
+			row := tmp.p[(y+r+1)*w : (y+r+1)*w+w]
+			for x, v := range row {
+				acc[x] += v
+			}
+		}
+		if y-r >= 0 {
+			row := tmp.p[(y-r)*w : (y-r)*w+w]
+			for x, v := range row {
+				acc[x] -= v
+			}
 		}
 	}
 	return out
 }
 
-// boxLine is the 1-D clipped box mean of in into out.
-func boxLine(in, out []float64, r, _ int) {
+// boxLine is the 1-D clipped box mean of in into out. The running sum is
+// recomputed from scratch never, but its additions and subtractions come in
+// a fixed order, so the result is deterministic.
+func boxLine(in, out []float64, r int) {
 	n := len(in)
-	// Prefix sums make the clipped window trivial and keep the order of
-	// additions fixed (determinism).
-	pre := make([]float64, n+1)
-	for i, v := range in {
-		pre[i+1] = pre[i] + v
+	var s float64
+	hi := min(r, n-1)
+	for i := 0; i <= hi; i++ {
+		s += in[i]
 	}
 	for i := 0; i < n; i++ {
-		lo, hi := i-r, i+r+1
-		if lo < 0 {
-			lo = 0
+		lo := max(0, i-r)
+		top := min(n-1, i+r)
+		out[i] = s / float64(top-lo+1)
+		if i+r+1 < n {
+			s += in[i+r+1]
 		}
-		if hi > n {
-			hi = n
+		if i-r >= 0 {
+			s -= in[i-r]
 		}
-		out[i] = (pre[hi] - pre[lo]) / float64(hi-lo)
 	}
 }
