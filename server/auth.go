@@ -82,7 +82,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return apiErr(http.StatusUnauthorized, "unauthorized", "unknown or revoked API key")
 			}
 			if err != nil {
-				return &Error{Message: "the registry is unavailable", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+				return storeErr("", err)
 			}
 			s.keys.put(secret, k, now)
 		}

@@ -73,7 +73,7 @@ func (s *Server) handleBatchCreate(c echo.Context) error {
 	ctx, cancel := s.withTimeout(c)
 	defer cancel()
 	if err := s.st.CreateJob(ctx, job, nf); err != nil {
-		return &Error{Message: "the job could not be stored", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+		return storeErr("the job could not be stored", err)
 	}
 	select {
 	case s.wake <- struct{}{}:
@@ -108,7 +108,7 @@ func (s *Server) job(c echo.Context) (store.Job, []store.JobFile, error) {
 		return j, nil, apiErr(http.StatusNotFound, "not_found", "no batch job %q", c.Param("id"))
 	}
 	if err != nil {
-		return j, nil, &Error{Message: "the registry is unavailable", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+		return j, nil, storeErr("", err)
 	}
 	return j, files, nil
 }
@@ -172,6 +172,8 @@ func (s *Server) handleBatchEvents(c echo.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-s.drain:
+			return nil // shutting down: the client reconnects to another server
 		case <-tick.C:
 		}
 		if time.Now().After(deadline) {

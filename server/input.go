@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // DecodeConfig for the pixel limit
@@ -227,6 +228,9 @@ func isZip(b []byte) bool {
 // no backslashes: zip slip).
 func (s *Server) unzip(b []byte) ([]namedFile, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if errors.Is(err, zip.ErrInsecurePath) {
+		err = nil // the reader is usable; safeName below names the offending entry
+	}
 	if err != nil {
 		return nil, apiErr(http.StatusBadRequest, "bad_zip", "reading the zip: %v", err)
 	}

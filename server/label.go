@@ -100,21 +100,36 @@ func contentHash(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func (s *Server) handleLabel(c echo.Context) error {
+// oneFile reads a single-file request: its key (if any), the file, checked
+// against the size limits before anything decodes it, and the option values.
+func (s *Server) oneFile(c echo.Context) (store.Key, namedFile, url.Values, error) {
 	k, _ := keyOf(c)
 	u, err := readUpload(c)
 	if err != nil {
-		return err
+		return k, namedFile{}, nil, err
 	}
 	f, err := u.one()
+	if err == nil {
+		err = s.checkSize(f.data)
+	}
+	return k, f, u.vals, err
+}
+
+// storeErr reports a registry failure as 503.
+func storeErr(msg string, err error) *Error {
+	if msg == "" {
+		msg = "the registry is unavailable"
+	}
+	return &Error{Message: msg, Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+}
+
+func (s *Server) handleLabel(c echo.Context) error {
+	k, f, vals, err := s.oneFile(c)
 	if err != nil {
 		return err
 	}
-	opts, err := s.labelOptions(u.vals, k)
+	opts, err := s.labelOptions(vals, k)
 	if err != nil {
-		return err
-	}
-	if err := s.checkSize(f.data); err != nil {
 		return err
 	}
 	ctx, cancel := s.withTimeout(c)
@@ -129,7 +144,7 @@ func (s *Server) handleLabel(c echo.Context) error {
 	}
 	// The log comes first: a label that could not be recorded is not handed out.
 	if err := s.st.AddEvent(ctx, ev); err != nil {
-		return &Error{Message: "the labeling event could not be recorded in the registry; the file is not returned", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+		return storeErr("the labeling event could not be recorded in the registry; the file is not returned", err)
 	}
 	return sendLabeled(c, f.name, res)
 }
@@ -283,20 +298,12 @@ func verdictLabel(verdict string) string {
 }
 
 func (s *Server) handlePropagate(c echo.Context) error {
-	k, _ := keyOf(c)
-	u, err := readUpload(c)
+	k, f, vals, err := s.oneFile(c)
 	if err != nil {
 		return err
 	}
-	f, err := u.one()
+	po, declared, err := s.propagateOptions(vals, k)
 	if err != nil {
-		return err
-	}
-	po, declared, err := s.propagateOptions(u.vals, k)
-	if err != nil {
-		return err
-	}
-	if err := s.checkSize(f.data); err != nil {
 		return err
 	}
 	ctx, cancel := s.withTimeout(c)
@@ -335,7 +342,7 @@ func (s *Server) handlePropagate(c echo.Context) error {
 		Options: optJSON, Record: recJSON,
 	}
 	if err := s.st.AddEvent(ctx, ev); err != nil {
-		return &Error{Message: "the propagation event could not be recorded in the registry; the file is not returned", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+		return storeErr("the propagation event could not be recorded in the registry; the file is not returned", err)
 	}
 	return sendLabeled(c, f.name, res)
 }

@@ -85,19 +85,12 @@ func detectValues(vals url.Values) (declared, metaOnly bool, err error) {
 
 // inspect runs detect on a request's file.
 func (s *Server) inspect(c echo.Context) (detect.Report, context.Context, context.CancelFunc, error) {
-	u, err := readUpload(c)
+	_, f, vals, err := s.oneFile(c)
 	if err != nil {
 		return detect.Report{}, nil, nil, err
 	}
-	f, err := u.one()
+	declared, metaOnly, err := detectValues(vals)
 	if err != nil {
-		return detect.Report{}, nil, nil, err
-	}
-	declared, metaOnly, err := detectValues(u.vals)
-	if err != nil {
-		return detect.Report{}, nil, nil, err
-	}
-	if err := s.checkSize(f.data); err != nil {
 		return detect.Report{}, nil, nil, err
 	}
 	ctx, cancel := s.withTimeout(c)
@@ -179,7 +172,7 @@ func (s *Server) matchReport(ctx context.Context, rep detect.Report, text []byte
 	seen := map[int64]bool{}
 	add := func(by string, evs []store.Event, err error) error {
 		if err != nil {
-			return &Error{Message: "the registry is unavailable", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+			return storeErr("", err)
 		}
 		for _, ev := range evs {
 			if !seen[ev.ID] {
@@ -228,7 +221,7 @@ func (s *Server) handleRecord(c echo.Context) error {
 	defer cancel()
 	evs, err := s.st.EventsByProduceID(ctx, id)
 	if err != nil {
-		return &Error{Message: "the registry is unavailable", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+		return storeErr("", err)
 	}
 	if len(evs) == 0 {
 		return apiErr(http.StatusNotFound, "not_found", "no labeling event for ProduceID %q", id)
@@ -256,7 +249,7 @@ func (s *Server) lookupBy(ctx context.Context, by, value string) ([]Match, error
 	ms := []Match{}
 	wrap := func(evs []store.Event, err error) ([]Match, error) {
 		if err != nil {
-			return nil, &Error{Message: "the registry is unavailable", Code: "store_unavailable", status: http.StatusServiceUnavailable, cause: err}
+			return nil, storeErr("", err)
 		}
 		for _, ev := range evs {
 			ms = append(ms, Match{By: by, Event: ev})
@@ -319,15 +312,8 @@ func (s *Server) handleLookupGet(c echo.Context) error {
 
 // lookupContent matches an uploaded file (or text) against the registry.
 func (s *Server) lookupContent(c echo.Context) ([]Match, error) {
-	u, err := readUpload(c)
+	_, f, _, err := s.oneFile(c)
 	if err != nil {
-		return nil, err
-	}
-	f, err := u.one()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkSize(f.data); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.withTimeout(c)

@@ -71,6 +71,10 @@ type Config struct {
 	// RateLimit is the requests per second each client address may make to
 	// the public endpoints without an API key (default 20; negative: none).
 	RateLimit float64
+	// PurgeEvery is how often this server purges expired registry rows
+	// (store.Purge: events past the retention, finished jobs past the job
+	// retention); 0 means every 6 hours, negative never.
+	PurgeEvery time.Duration
 	// ShutdownGrace is how long shutdown waits for running work before
 	// checkpointing it (default 20 s).
 	ShutdownGrace time.Duration
@@ -107,6 +111,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	draining bool
+	drain    chan struct{} // closed when shutdown starts: ends event streams
 }
 
 // New returns a Server for cfg.
@@ -144,6 +149,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = 20
 	}
+	if cfg.PurgeEvery == 0 {
+		cfg.PurgeEvery = 6 * time.Hour
+	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 20 * time.Second
 	}
@@ -164,6 +172,7 @@ func New(cfg Config) (*Server, error) {
 		metrics: newMetrics(),
 		worker:  hex.EncodeToString(id[:]),
 		wake:    make(chan struct{}, 1),
+		drain:   make(chan struct{}),
 	}
 	s.keys.ttl = 10 * time.Second
 	s.routes()
@@ -260,6 +269,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.batchWorker(claimCtx, workCtx)
 		}()
 	}
+	if s.cfg.PurgeEvery > 0 {
+		go s.purgeLoop(claimCtx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "store", s.st.Backend(), "workers", s.cfg.Workers, "batchWorkers", s.cfg.BatchWorkers)
@@ -272,6 +284,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	s.draining = true
 	s.mu.Unlock()
+	close(s.drain)
 	s.log.Info("shutting down: finishing running work", "grace", s.cfg.ShutdownGrace)
 	graceCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
@@ -292,6 +305,26 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		serveErr = nil
 	}
 	return serveErr
+}
+
+// purgeLoop removes expired registry rows now and then. Several servers
+// sharing a registry may all run it: deleting expired rows twice is harmless.
+func (s *Server) purgeLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.cfg.PurgeEvery):
+		}
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		res, err := s.st.Purge(pctx)
+		cancel()
+		if err != nil {
+			s.log.Warn("purging expired registry rows", "err", err)
+		} else if res.Events+res.Jobs > 0 {
+			s.log.Info("purged expired registry rows", "events", res.Events, "jobs", res.Jobs)
+		}
+	}
 }
 
 // acquire takes a worker slot, waiting until one is free or ctx ends.
