@@ -205,6 +205,7 @@ func TestDrawImageCorpus(t *testing.T) {
 		}
 		for j, opts := range cases {
 			t.Run(fmt.Sprintf("%s/%d", name, j), func(t *testing.T) {
+				t.Parallel()
 				labeled, p, err := DrawImage(img, opts)
 				if err != nil {
 					t.Fatal(err)
