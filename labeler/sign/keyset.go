@@ -155,19 +155,17 @@ func utcPtr(t time.Time) *time.Time {
 }
 
 // lookup finds the entry for a seal's key: by key ID when the seal names one
-// the set holds, else by the key itself. It reports a key ID the set holds
-// for a different key as a mismatch.
-func (ks *KeySet) lookup(keyID string, pub PublicKey) (e *KeyEntry, mismatch bool) {
+// the set holds, else by the key itself, preferring an entry usable for
+// role, code and at (one key may be registered for several codes). It
+// reports a key ID the set holds for a different key as a mismatch.
+func (ks *KeySet) lookup(keyID string, pub PublicKey, role Role, code string, at time.Time) (e *KeyEntry, mismatch bool) {
 	if ks == nil {
 		return nil, false
 	}
 	if keyID != "" {
 		for i := range ks.Keys {
 			if ks.Keys[i].KeyID == keyID {
-				if pub.alg != "" && !ks.Keys[i].Public.Equal(pub) {
-					return &ks.Keys[i], true
-				}
-				return &ks.Keys[i], false
+				return &ks.Keys[i], pub.alg != "" && !ks.Keys[i].Public.Equal(pub)
 			}
 		}
 	}
@@ -176,10 +174,15 @@ func (ks *KeySet) lookup(keyID string, pub PublicKey) (e *KeyEntry, mismatch boo
 	}
 	for i := range ks.Keys {
 		if ks.Keys[i].Public.Equal(pub) {
-			return &ks.Keys[i], false
+			if e == nil {
+				e = &ks.Keys[i]
+			}
+			if st, _ := ks.Keys[i].usable(role, code, at); st == "" {
+				return &ks.Keys[i], false
+			}
 		}
 	}
-	return nil, false
+	return e, false
 }
 
 // usable checks e for role, code and time at; it returns the failing status

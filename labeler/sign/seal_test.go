@@ -404,3 +404,25 @@ func TestKeySetRoundTripAndRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestOneKeySeveralCodes: a key registered for two producer codes verifies
+// seals of both, found by the key itself when the seal's key ID is unknown.
+func TestOneKeySeveralCodes(t *testing.T) {
+	k := mustKey(t, Ed25519, "shared")
+	s := mustSealer(t, k, "unlisted-id")
+	const other = "001191110108MA0000000010002"
+	ks := keySetOf(t, KeyEntry{KeyID: "a", Code: testProducer, Public: k.Public()},
+		KeyEntry{KeyID: "b", Code: other, Public: k.Public()})
+	for _, code := range []string{testProducer, other} {
+		rec := aigc.Record{Label: "1", ContentProducer: code, ProduceID: "x"}
+		rec.ReservedCode1, _ = s.Seal(rec, hashA)
+		if st := VerifyProducer(rec, hashA, ks, t0); st.Status != StatusValid {
+			t.Errorf("%s: %+v", code, st)
+		}
+	}
+	rec := aigc.Record{Label: "1", ContentProducer: "001191110108MA0000000010003", ProduceID: "x"}
+	rec.ReservedCode1, _ = s.Seal(rec, hashA)
+	if st := VerifyProducer(rec, hashA, ks, t0); st.Status != StatusUnknownKey {
+		t.Errorf("third code: %+v", st)
+	}
+}

@@ -242,7 +242,7 @@ func verifySecurityData(sd *SecurityData, rec *aigc.Record, role Role, h Hashes,
 	}
 	var keyStatus Status
 	var details []string
-	entry, mismatch := ks.lookup(keyEntry.KeyID, pub)
+	entry, mismatch := ks.lookup(keyEntry.KeyID, pub, role, code, at)
 	switch {
 	case mismatch:
 		return bad(st, StatusInvalid, "the key set lists key ID %q with a different key", keyEntry.KeyID)
