@@ -158,9 +158,9 @@ func (Codec) Read(b []byte) (*format.Metadata, error) {
 		}
 	}
 	for _, j := range jumbf {
-		if isC2PA(j.data) {
+		if isC2PA(j.parts[0]) {
 			md.Foreign = append(md.Foreign, format.Foreign{Kind: "c2pa", Offset: int64(j.off), Length: int64(j.end - j.off),
-				Value: "C2PA manifest store (APP11 JUMBF)", Data: j.data})
+				Value: "C2PA manifest store (APP11 JUMBF)", Data: j.data()})
 		}
 	}
 	return md, nil
@@ -170,8 +170,22 @@ func (Codec) Read(b []byte) (*format.Metadata, error) {
 // box instance En, sequence Z, then the box header repeated in every segment).
 type jumbfBox struct {
 	en       uint16
+	typ      string
 	off, end int
-	data     []byte
+	parts    [][]byte
+}
+
+// data returns the box's bytes, copied once into a slice of the exact size.
+func (j *jumbfBox) data() []byte {
+	n := 0
+	for _, p := range j.parts {
+		n += len(p)
+	}
+	d := make([]byte, 0, n)
+	for _, p := range j.parts {
+		d = append(d, p...)
+	}
+	return d
 }
 
 func addJUMBF(boxes []jumbfBox, s *segment) []jumbfBox {
@@ -184,16 +198,17 @@ func addJUMBF(boxes []jumbfBox, s *segment) []jumbfBox {
 	if binary.BigEndian.Uint32(d[8:]) == 1 {
 		hdr = 16 // XLBox
 	}
+	typ := string(d[12:16])
 	for i := range boxes {
-		if boxes[i].en == en && string(boxes[i].data[4:8]) == string(d[12:16]) {
+		if boxes[i].en == en && boxes[i].typ == typ {
 			if len(d) >= 8+hdr {
-				boxes[i].data = append(boxes[i].data, d[8+hdr:]...)
+				boxes[i].parts = append(boxes[i].parts, d[8+hdr:])
 			}
 			boxes[i].end = s.end
 			return boxes
 		}
 	}
-	return append(boxes, jumbfBox{en: en, off: s.off, end: s.end, data: append([]byte(nil), d[8:]...)})
+	return append(boxes, jumbfBox{en: en, typ: typ, off: s.off, end: s.end, parts: [][]byte{d[8:]}})
 }
 
 // isC2PA reports whether a JUMBF superbox is a C2PA manifest store: its
