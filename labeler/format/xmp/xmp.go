@@ -131,7 +131,17 @@ func Parse(packet []byte) (*Info, error) {
 	if len(packet) > MaxPacketSize {
 		return info, &ParseError{Err: fmt.Errorf("packet of %d bytes exceeds the %d-byte limit", len(packet), MaxPacketSize)}
 	}
+	// Some writers end the packet with NULs (C strings); they are not XML.
+	packet = bytes.TrimRight(packet, "\x00")
 	d := xml.NewDecoder(bytes.NewReader(packet))
+	// Byte offsets must stay those of the packet, so no transcoding: a
+	// declared single-byte or ASCII-compatible encoding is read as it is.
+	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
+		if l := strings.ToLower(label); strings.Contains(l, "16") || strings.Contains(l, "32") {
+			return nil, fmt.Errorf("encoding %q is not supported", label)
+		}
+		return r, nil
+	}
 	var stack []*element
 	for {
 		off := int(d.InputOffset())

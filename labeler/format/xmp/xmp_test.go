@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -91,7 +92,9 @@ func checkOnly(t *testing.T, packet []byte, rec aigc.Record) {
 			AIGCAttr string   `xml:"http://www.tc260.org.cn/ns/AIGC/1.0/ AIGC,attr"`
 		} `xml:"RDF>Description"`
 	}
-	if err := xml.Unmarshal(packet, &doc); err != nil {
+	d := xml.NewDecoder(bytes.NewReader(packet))
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	if err := d.Decode(&doc); err != nil {
 		t.Fatalf("encoding/xml: %v", err)
 	}
 	var got []string
@@ -212,6 +215,19 @@ func TestDigitalSourceType(t *testing.T) {
 	want := []string{"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia", "urn:a", "urn:b"}
 	if strings.Join(info.DigitalSourceTypes, " ") != strings.Join(want, " ") {
 		t.Errorf("got %q", info.DigitalSourceTypes)
+	}
+}
+
+func TestTolerated(t *testing.T) {
+	p := string(Build(testRec))
+	for _, s := range []string{p + "\x00\x00", "\xEF\xBB\xBF" + p, p + "\n   \n",
+		`<?xml version="1.0" encoding="ISO-8859-1"?>` + p} {
+		checkOnly(t, []byte(s), testRec)
+		out, err := Update([]byte(s), testRec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOnly(t, out, testRec)
 	}
 }
 
