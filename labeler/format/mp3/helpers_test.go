@@ -76,10 +76,28 @@ func exiftoolTags(t *testing.T, b []byte) map[string]string {
 	return tags
 }
 
-// ffmpegPCM decodes an MP3 with ffmpeg to raw 16-bit samples.
-func ffmpegPCM(t *testing.T, b []byte) []byte {
+// samePCM decodes two MP3 files with ffmpeg, in one process, to raw 16-bit
+// samples and reports whether they are equal and not empty.
+func samePCM(t *testing.T, a, b []byte) bool {
 	t.Helper()
-	return run(t, "ffmpeg", "-v", "error", "-i", writeTemp(t, "f.mp3", b), "-map", "0:a", "-f", "s16le", "-")
+	dir := t.TempDir()
+	var names [4]string
+	for i, n := range []string{"a.mp3", "b.mp3", "a.raw", "b.raw"} {
+		names[i] = filepath.Join(dir, n)
+	}
+	for i, data := range [][]byte{a, b} {
+		if err := os.WriteFile(names[i], data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, "ffmpeg", "-v", "error", "-i", names[0], "-i", names[1],
+		"-map", "0:a", "-f", "s16le", names[2], "-map", "1:a", "-f", "s16le", names[3])
+	pa, err1 := os.ReadFile(names[2])
+	pb, err2 := os.ReadFile(names[3])
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return len(pa) > 0 && bytes.Equal(pa, pb)
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -51,15 +52,39 @@ func writeTemp(t *testing.T, name string, b []byte) string {
 	return p
 }
 
-// ffmpegF32 decodes a file with ffmpeg to interleaved float32 samples.
-func ffmpegF32(t *testing.T, b []byte) []float32 {
+// ffmpegF32 decodes files with ffmpeg, in one process, to interleaved float32
+// samples.
+func ffmpegF32(t *testing.T, files ...[]byte) [][]float32 {
 	t.Helper()
-	raw := run(t, "ffmpeg", "-v", "error", "-i", writeTemp(t, "in.wav", b), "-f", "f32le", "-c:a", "pcm_f32le", "-")
-	out := make([]float32, len(raw)/4)
-	if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, out); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	var args, outs []string
+	for i, b := range files {
+		in := filepath.Join(dir, fmt.Sprintf("in%d.wav", i))
+		if err := os.WriteFile(in, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "-i", in)
 	}
-	return out
+	args = append([]string{"-v", "error"}, args...)
+	for i := range files {
+		out := filepath.Join(dir, fmt.Sprintf("out%d.f32", i))
+		args = append(args, "-map", fmt.Sprintf("%d:a", i), "-f", "f32le", "-c:a", "pcm_f32le", out)
+		outs = append(outs, out)
+	}
+	run(t, "ffmpeg", args...)
+	var res [][]float32
+	for _, out := range outs {
+		raw, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := make([]float32, len(raw)/4)
+		if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, f); err != nil {
+			t.Fatal(err)
+		}
+		res = append(res, f)
+	}
+	return res
 }
 
 // strictChunks lists the top-level chunks with x/image/riff, which rejects a

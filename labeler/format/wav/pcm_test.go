@@ -118,7 +118,7 @@ func TestDecodeAgainstFFmpeg(t *testing.T) {
 			if p.Frames() != g.frames {
 				t.Errorf("%d frames, want %d", p.Frames(), g.frames)
 			}
-			want := ffmpegF32(t, b)
+			want := ffmpegF32(t, b)[0]
 			got := interleave(p)
 			if len(got) != len(want) {
 				t.Fatalf("%d samples, ffmpeg %d", len(got), len(want))
@@ -223,7 +223,7 @@ func TestEncodeNewLength(t *testing.T) {
 			if back.Frames() != n {
 				t.Errorf("%d frames after EncodePCM, want %d", back.Frames(), n)
 			}
-			ff := ffmpegF32(t, out)
+			ff := ffmpegF32(t, out)[0]
 			if !slices.Equal(ff, interleave(back)) {
 				t.Error("ffmpeg decodes different samples than DecodePCM")
 			}

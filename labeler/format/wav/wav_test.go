@@ -85,7 +85,8 @@ func TestCorpusLabel(t *testing.T) {
 			if !slices.EqualFunc(pin.Samples, pout.Samples, slices.Equal) {
 				t.Error("DecodePCM samples differ after labeling")
 			}
-			fin, fout := ffmpegF32(t, in), ffmpegF32(t, out)
+			ff := ffmpegF32(t, in, out)
+			fin, fout := ff[0], ff[1]
 			if !slices.Equal(fin, fout) {
 				t.Errorf("ffmpeg decodes %d samples before labeling, %d after, or values differ", len(fin), len(fout))
 			}
