@@ -12,6 +12,7 @@ import (
 
 	"github.com/aigclabel/aigclabel/labeler"
 	"github.com/aigclabel/aigclabel/server/store"
+	"github.com/aigclabel/aigclabel/server/upload"
 	"github.com/labstack/echo/v4"
 )
 
@@ -39,10 +40,10 @@ func (s *Server) handleBatchCreate(c echo.Context) error {
 		return err
 	}
 	u.vals.Set("producer", opts.Producer)
-	var files []namedFile
+	var files []upload.File
 	for _, f := range u.files {
-		if isZip(f.data) {
-			zf, err := s.unzip(f.data)
+		if upload.IsZip(f.Data) {
+			zf, err := s.limits().Unzip(f.Data)
 			if err != nil {
 				return err
 			}
@@ -57,7 +58,7 @@ func (s *Server) handleBatchCreate(c echo.Context) error {
 	if len(files) > s.cfg.MaxZipEntries {
 		return apiErr(http.StatusRequestEntityTooLarge, "zip_too_large", "%d files exceed the batch limit of %d", len(files), s.cfg.MaxZipEntries)
 	}
-	if files, err = uniqueNames(files); err != nil {
+	if files, err = upload.UniqueNames(files); err != nil {
 		return err
 	}
 	id, err := store.NewJobID()
@@ -68,7 +69,7 @@ func (s *Server) handleBatchCreate(c echo.Context) error {
 	job := &store.Job{ID: id, KeyID: k.ID, Client: c.RealIP(), Options: optJSON}
 	nf := make([]store.NewFile, len(files))
 	for i, f := range files {
-		nf[i] = store.NewFile{Name: f.name, Data: f.data}
+		nf[i] = store.NewFile{Name: f.Name, Data: f.Data}
 	}
 	ctx, cancel := s.withTimeout(c)
 	defer cancel()

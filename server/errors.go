@@ -9,6 +9,7 @@ import (
 	"github.com/aigclabel/aigclabel/labeler"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/server/upload"
 	"github.com/labstack/echo/v4"
 )
 
@@ -32,6 +33,7 @@ func apiErr(status int, code, format string, args ...any) *Error {
 // classify maps an error from the core, the store or echo to its response.
 func classify(err error) *Error {
 	var e *Error
+	var ue2 *upload.Error
 	var he *echo.HTTPError
 	var mbe *http.MaxBytesError
 	var ue *format.UnsupportedError
@@ -40,6 +42,8 @@ func classify(err error) *Error {
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &ue2):
+		return &Error{Message: ue2.Msg, Code: ue2.Code, status: ue2.Status, cause: err}
 	case errors.As(err, &mbe):
 		return &Error{Message: fmt.Sprintf("request body larger than the limit of %d bytes", mbe.Limit), Code: "too_large", status: http.StatusRequestEntityTooLarge, cause: err}
 	case errors.As(err, &he):

@@ -1,47 +1,30 @@
 package server
 
 import (
-	"archive/zip"
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"image"
-	_ "image/jpeg" // DecodeConfig for the pixel limit
-	_ "image/png"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
-	"strings"
-	"time"
 
-	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/server/upload"
 	"github.com/labstack/echo/v4"
-	_ "golang.org/x/image/webp"
 )
 
-// upload is what a request carries: files and option values.
-type upload struct {
-	files []namedFile
+// payload is what a request carries: files and option values.
+type payload struct {
+	files []upload.File
 	vals  url.Values
-}
-
-type namedFile struct {
-	name string
-	data []byte
 }
 
 // readUpload reads a request: the raw body as one file, or multipart/form-data
 // whose file parts are files, whose "options" part is a JSON object of
 // options and whose other fields are options. Query parameters are options
 // too; body options override them. Bodies are already capped by limitBody.
-func readUpload(c echo.Context) (*upload, error) {
+func readUpload(c echo.Context) (*payload, error) {
 	r := c.Request()
-	u := &upload{vals: url.Values{}}
+	u := &payload{vals: url.Values{}}
 	for k, v := range c.QueryParams() {
 		u.vals[k] = append([]string(nil), v...)
 	}
@@ -52,7 +35,7 @@ func readUpload(c echo.Context) (*upload, error) {
 			return nil, err
 		}
 		if len(b) > 0 {
-			u.files = append(u.files, namedFile{name: "", data: b})
+			u.files = append(u.files, upload.File{Data: b})
 		}
 		return u, nil
 	}
@@ -84,7 +67,7 @@ func readUpload(c echo.Context) (*upload, error) {
 		}
 		switch {
 		case p.FileName() != "" || p.FormName() == "file":
-			u.files = append(u.files, namedFile{name: p.FileName(), data: b})
+			u.files = append(u.files, upload.File{Name: p.FileName(), Data: b})
 		case p.FormName() == "options":
 			if err := jsonOptions(b, bodyVals); err != nil {
 				return nil, err
@@ -139,14 +122,14 @@ func jsonOptions(b []byte, vals url.Values) error {
 }
 
 // one returns the single file of an upload.
-func (u *upload) one() (namedFile, error) {
+func (u *payload) one() (upload.File, error) {
 	switch len(u.files) {
 	case 0:
-		return namedFile{}, apiErr(http.StatusBadRequest, "empty_body", "no file in the request (send it as the body or as a multipart file part)")
+		return upload.File{}, apiErr(http.StatusBadRequest, "empty_body", "no file in the request (send it as the body or as a multipart file part)")
 	case 1:
 		return u.files[0], nil
 	}
-	return namedFile{}, apiErr(http.StatusBadRequest, "too_many_files", "%d files in one request; send one, or use /api/v1/batch", len(u.files))
+	return upload.File{}, apiErr(http.StatusBadRequest, "too_many_files", "%d files in one request; send one, or use /api/v1/batch", len(u.files))
 }
 
 // take removes the named options from vals and returns them.
@@ -159,150 +142,4 @@ func take(vals url.Values, names ...string) url.Values {
 		}
 	}
 	return out
-}
-
-// checkSize refuses media whose header declares more pixels or a longer
-// duration than allowed, before anything decodes them: a small file that
-// decodes to gigabytes (a decompression bomb) is refused here.
-func (s *Server) checkSize(b []byte) error {
-	kind := format.Sniff(b)
-	switch {
-	case kind == format.JPEG || kind == format.PNG || kind == format.WebP:
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-		if err != nil {
-			return nil // not readable here: the carrier reports the damage precisely
-		}
-		if px := int64(cfg.Width) * int64(cfg.Height); px > s.cfg.MaxPixels {
-			return apiErr(http.StatusRequestEntityTooLarge, "too_many_pixels", "%s of %dx%d = %d pixels exceeds the limit of %d", kind, cfg.Width, cfg.Height, px, s.cfg.MaxPixels)
-		}
-	case kind == format.WAV:
-		if d, ok := wavDuration(b); ok && d > s.cfg.MaxDuration {
-			return apiErr(http.StatusRequestEntityTooLarge, "too_long", "WAV of %s exceeds the limit of %s", d.Round(time.Second), s.cfg.MaxDuration)
-		}
-	}
-	return nil
-}
-
-// wavDuration reads the duration a WAV header declares: the data chunk's
-// size over the fmt chunk's byte rate. The declared size is what a decoder
-// would try to allocate, so it is what is checked, not the bytes present.
-func wavDuration(b []byte) (time.Duration, bool) {
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return 0, false
-	}
-	var byteRate, dataSize uint32
-	for off := 12; off+8 <= len(b); {
-		id, size := string(b[off:off+4]), binary.LittleEndian.Uint32(b[off+4:off+8])
-		body := off + 8
-		switch id {
-		case "fmt ":
-			if body+12 <= len(b) {
-				byteRate = binary.LittleEndian.Uint32(b[body+8 : body+12])
-			}
-		case "data":
-			dataSize = size
-		}
-		if dataSize != 0 && byteRate != 0 {
-			break
-		}
-		next := int64(body) + int64(size) + int64(size&1)
-		if next > int64(len(b)) {
-			break
-		}
-		off = int(next)
-	}
-	if byteRate == 0 {
-		return 0, false
-	}
-	return time.Duration(float64(dataSize) / float64(byteRate) * float64(time.Second)), true
-}
-
-// isZip reports whether b starts like a zip archive.
-func isZip(b []byte) bool {
-	return len(b) >= 4 && string(b[:4]) == "PK\x03\x04"
-}
-
-// unzip expands a batch zip within the limits: entry count, total
-// uncompressed size counted on the bytes actually inflated (declared sizes
-// can lie), and names that stay inside the job (no absolute paths, no ..,
-// no backslashes: zip slip).
-func (s *Server) unzip(b []byte) ([]namedFile, error) {
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if errors.Is(err, zip.ErrInsecurePath) {
-		err = nil // the reader is usable; safeName below names the offending entry
-	}
-	if err != nil {
-		return nil, apiErr(http.StatusBadRequest, "bad_zip", "reading the zip: %v", err)
-	}
-	if len(zr.File) > s.cfg.MaxZipEntries {
-		return nil, apiErr(http.StatusRequestEntityTooLarge, "zip_too_large", "zip of %d entries exceeds the limit of %d", len(zr.File), s.cfg.MaxZipEntries)
-	}
-	var files []namedFile
-	budget := s.cfg.MaxZipBytes
-	for _, f := range zr.File {
-		name, err := safeName(f.Name)
-		if err != nil {
-			return nil, err
-		}
-		if f.FileInfo().IsDir() {
-			continue
-		}
-		if f.UncompressedSize64 > uint64(budget) {
-			return nil, apiErr(http.StatusRequestEntityTooLarge, "zip_too_large", "zip inflates to more than the limit of %d bytes", s.cfg.MaxZipBytes)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "bad_zip", "zip entry %q: %v", f.Name, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(rc, budget+1))
-		rc.Close()
-		if int64(len(data)) > budget {
-			return nil, apiErr(http.StatusRequestEntityTooLarge, "zip_too_large", "zip inflates to more than the limit of %d bytes", s.cfg.MaxZipBytes)
-		}
-		if err != nil {
-			return nil, apiErr(http.StatusBadRequest, "bad_zip", "zip entry %q: %v", f.Name, err)
-		}
-		budget -= int64(len(data))
-		files = append(files, namedFile{name: name, data: data})
-	}
-	return files, nil
-}
-
-// safeName checks a file name from a zip or an upload: a relative,
-// slash-separated path that stays inside the job's folder.
-func safeName(name string) (string, error) {
-	bad := name == "" || strings.ContainsAny(name, "\\\x00") || strings.HasPrefix(name, "/") ||
-		(len(name) >= 2 && name[1] == ':')
-	for _, part := range strings.Split(name, "/") {
-		bad = bad || part == ".."
-	}
-	if bad {
-		return "", apiErr(http.StatusBadRequest, "zip_unsafe_path", "file name %q would escape the job (absolute path, .., backslash or drive letter)", name)
-	}
-	return path.Clean(name), nil
-}
-
-// uniqueNames gives every file a safe, distinct output name; unnamed files
-// (raw bodies) get file-N.
-func uniqueNames(files []namedFile) ([]namedFile, error) {
-	seen := map[string]bool{}
-	for i := range files {
-		n := files[i].name
-		if n == "" {
-			n = fmt.Sprintf("file-%d", i+1)
-		}
-		n, err := safeName(n)
-		if err != nil {
-			return nil, err
-		}
-		if n == "report.json" || seen[n] {
-			n = fmt.Sprintf("%d-%s", i+1, path.Base(n))
-			if d := path.Dir(files[i].name); d != "." && d != "" {
-				n = d + "/" + n
-			}
-		}
-		seen[n] = true
-		files[i].name = n
-	}
-	return files, nil
 }

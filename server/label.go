@@ -18,7 +18,9 @@ import (
 	"github.com/aigclabel/aigclabel/labeler"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/server/simhash"
 	"github.com/aigclabel/aigclabel/server/store"
+	"github.com/aigclabel/aigclabel/server/upload"
 	"github.com/labstack/echo/v4"
 )
 
@@ -46,7 +48,7 @@ func (s *Server) labelOptions(vals url.Values, k store.Key) (labeler.Options, er
 // label labels one file and builds its registry event (not yet recorded).
 // The caller holds a worker slot.
 func (s *Server) label(ctx context.Context, in []byte, opts labeler.Options, k store.Key, client string) (labeler.Result, *store.Event, error) {
-	if err := s.checkSize(in); err != nil {
+	if err := s.limits().Check(in); err != nil {
 		return labeler.Result{}, nil, err
 	}
 	if opts.Watermark != nil {
@@ -81,7 +83,7 @@ func (s *Server) label(ctx context.Context, in []byte, opts labeler.Options, k s
 		Format: string(res.Format), Options: optJSON, Record: recJSON,
 	}
 	if res.Format.IsText() {
-		fp := Fingerprint(in)
+		fp := simhash.Fingerprint(in)
 		ev.Fingerprint = &fp
 	}
 	s.metrics.labels.inc(string(res.Format))
@@ -102,15 +104,15 @@ func contentHash(b []byte) string {
 
 // oneFile reads a single-file request: its key (if any), the file, checked
 // against the size limits before anything decodes it, and the option values.
-func (s *Server) oneFile(c echo.Context) (store.Key, namedFile, url.Values, error) {
+func (s *Server) oneFile(c echo.Context) (store.Key, upload.File, url.Values, error) {
 	k, _ := keyOf(c)
 	u, err := readUpload(c)
 	if err != nil {
-		return k, namedFile{}, nil, err
+		return k, upload.File{}, nil, err
 	}
 	f, err := u.one()
 	if err == nil {
-		err = s.checkSize(f.data)
+		err = s.limits().Check(f.Data)
 	}
 	return k, f, u.vals, err
 }
@@ -137,7 +139,7 @@ func (s *Server) handleLabel(c echo.Context) error {
 	if err := s.acquire(ctx); err != nil {
 		return err
 	}
-	res, ev, err := s.label(ctx, f.data, opts, k, c.RealIP())
+	res, ev, err := s.label(ctx, f.Data, opts, k, c.RealIP())
 	s.release()
 	if err != nil {
 		return err
@@ -146,7 +148,7 @@ func (s *Server) handleLabel(c echo.Context) error {
 	if err := s.st.AddEvent(ctx, ev); err != nil {
 		return storeErr("the labeling event could not be recorded in the registry; the file is not returned", err)
 	}
-	return sendLabeled(c, f.name, res)
+	return sendLabeled(c, f.Name, res)
 }
 
 // sendLabeled answers with the labeled file, its result summarized in
@@ -311,7 +313,7 @@ func (s *Server) handlePropagate(c echo.Context) error {
 	if err := s.acquire(ctx); err != nil {
 		return err
 	}
-	rep, err := detect.Inspect(ctx, f.data, s.detectOptions(ctx, declared))
+	rep, err := detect.Inspect(ctx, f.Data, s.detectOptions(ctx, declared))
 	if err == nil {
 		if po.Label == "" && rep.AIGC == nil {
 			po.Label = verdictLabel(rep.Verdict)
@@ -323,7 +325,7 @@ func (s *Server) handlePropagate(c echo.Context) error {
 	}
 	var res labeler.Result
 	if err == nil {
-		res, err = labeler.Propagate(ctx, f.data, po)
+		res, err = labeler.Propagate(ctx, f.Data, po)
 	}
 	s.release()
 	if err != nil {
@@ -344,5 +346,5 @@ func (s *Server) handlePropagate(c echo.Context) error {
 	if err := s.st.AddEvent(ctx, ev); err != nil {
 		return storeErr("the propagation event could not be recorded in the registry; the file is not returned", err)
 	}
-	return sendLabeled(c, f.name, res)
+	return sendLabeled(c, f.Name, res)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
 	"github.com/aigclabel/aigclabel/labeler/sign"
+	"github.com/aigclabel/aigclabel/server/simhash"
 	"github.com/aigclabel/aigclabel/server/store"
 	"github.com/labstack/echo/v4"
 )
@@ -100,7 +101,7 @@ func (s *Server) inspect(c echo.Context) (detect.Report, context.Context, contex
 	}
 	opts := s.detectOptions(ctx, declared)
 	opts.MetadataOnly = metaOnly
-	rep, err := detect.Inspect(ctx, f.data, opts)
+	rep, err := detect.Inspect(ctx, f.Data, opts)
 	s.release()
 	if err != nil {
 		cancel()
@@ -201,7 +202,7 @@ func (s *Server) matchReport(ctx context.Context, rep detect.Report, text []byte
 		}
 	}
 	if text != nil {
-		fms, err := s.st.EventsByFingerprint(ctx, Fingerprint(text), maxFingerprintDistance)
+		fms, err := s.st.EventsByFingerprint(ctx, simhash.Fingerprint(text), maxFingerprintDistance)
 		if err != nil {
 			return nil, add("", nil, err)
 		}
@@ -321,14 +322,14 @@ func (s *Server) lookupContent(c echo.Context) ([]Match, error) {
 	if err := s.acquire(ctx); err != nil {
 		return nil, err
 	}
-	rep, err := detect.Inspect(ctx, f.data, s.detectOptions(ctx, false))
+	rep, err := detect.Inspect(ctx, f.Data, s.detectOptions(ctx, false))
 	s.release()
 	if err != nil {
 		return nil, err
 	}
 	var text []byte
-	if k := format.Sniff(f.data); k.IsText() {
-		text = f.data
+	if k := format.Sniff(f.Data); k.IsText() {
+		text = f.Data
 	}
 	return s.matchReport(ctx, rep, text)
 }

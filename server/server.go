@@ -28,6 +28,7 @@ import (
 
 	"github.com/aigclabel/aigclabel/labeler/sign"
 	"github.com/aigclabel/aigclabel/server/store"
+	"github.com/aigclabel/aigclabel/server/upload"
 	"github.com/aigclabel/aigclabel/web"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -368,6 +369,11 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
 		return next(c)
 	}
+}
+
+// limits are the upload limits of this server.
+func (s *Server) limits() upload.Limits {
+	return upload.Limits{MaxPixels: s.cfg.MaxPixels, MaxDuration: s.cfg.MaxDuration, MaxZipEntries: s.cfg.MaxZipEntries, MaxZipBytes: s.cfg.MaxZipBytes}
 }
 
 // withTimeout gives the request's work the configured time limit.

@@ -373,13 +373,13 @@ func TestLimitsAndMalformed(t *testing.T) {
 	resp, body = e.do("POST", "/api/v1/label", e.producer, strings.NewReader("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\nno closing boundary"), "Content-Type", "multipart/form-data; boundary=x")
 	wantError(t, resp, body, 400, "bad_multipart")
 
-	// Decompression bombs: headers declaring 10^10 pixels and 10 hours of
-	// audio in a few dozen bytes are refused before any decoding.
+	// Decompression bombs: headers declaring 10^10 pixels and 3 hours of
+	// audio in a few kilobytes are refused before any decoding.
 	resp, body = e.do("POST", "/api/v1/label", e.producer, bytes.NewReader(pngBomb(100000, 100000)))
 	wantError(t, resp, body, 413, "too_many_pixels")
 	resp, body = e.do("POST", "/api/v1/detect", "", bytes.NewReader(pngBomb(100000, 100000)))
 	wantError(t, resp, body, 413, "too_many_pixels")
-	resp, body = e.do("POST", "/api/v1/label", e.producer, bytes.NewReader(wavBomb(10*3600)))
+	resp, body = e.do("POST", "/api/v1/label", e.producer, bytes.NewReader(wavBomb(3*3600)))
 	wantError(t, resp, body, 413, "too_long")
 }
 

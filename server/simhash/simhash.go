@@ -1,4 +1,5 @@
-package server
+// Package simhash fingerprints text for approximate registry lookups.
+package simhash
 
 import (
 	"hash/fnv"

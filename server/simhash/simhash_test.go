@@ -1,66 +1,10 @@
-package server
+package simhash
 
 import (
-	"archive/zip"
 	"bytes"
-	"errors"
-	"path"
 	"strings"
 	"testing"
 )
-
-func FuzzWAVDuration(f *testing.F) {
-	f.Add(wavBomb(1))
-	f.Add(wavBomb(36000))
-	f.Add([]byte("RIFF\x00\x00\x00\x00WAVE"))
-	f.Add([]byte("RIFF\x24\x00\x00\x00WAVEfmt \xff\xff\xff\xff"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, ok := wavDuration(b)
-		if ok && d < 0 {
-			t.Fatalf("negative duration %v", d)
-		}
-	})
-}
-
-// FuzzUnzip checks that no archive panics the batch reader or gets past its
-// limits: at most 5 files, at most 1 MiB in all, every name inside the job.
-func FuzzUnzip(f *testing.F) {
-	zipOf := func(entries ...string) []byte {
-		var b bytes.Buffer
-		zw := zip.NewWriter(&b)
-		for _, e := range entries {
-			w, _ := zw.CreateHeader(&zip.FileHeader{Name: e, Method: zip.Deflate})
-			w.Write([]byte(strings.Repeat(e, 100)))
-		}
-		zw.Close()
-		return b.Bytes()
-	}
-	f.Add(zipOf("a.jpg", "dir/b.png"))
-	f.Add(zipOf("../evil.jpg"))
-	f.Add(zipOf("a", "b", "c", "d", "e", "f"))
-	f.Add([]byte("PK\x03\x04"))
-	s := &Server{cfg: Config{MaxZipEntries: 5, MaxZipBytes: 1 << 20}}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		files, err := s.unzip(b)
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.status < 400 || e.status >= 500 {
-				t.Fatalf("unzip error %v is not a 4xx API error", err)
-			}
-			return
-		}
-		total := 0
-		for _, f := range files {
-			total += len(f.data)
-			if f.name == "" || path.IsAbs(f.name) || strings.HasPrefix(f.name, "../") || f.name == ".." || strings.Contains(f.name, `\`) {
-				t.Fatalf("unsafe name %q accepted", f.name)
-			}
-		}
-		if len(files) > 5 || total > 1<<20 {
-			t.Fatalf("%d files, %d bytes past the limits", len(files), total)
-		}
-	})
-}
 
 func FuzzFingerprint(f *testing.F) {
 	f.Add([]byte("Alice was beginning to get very tired of sitting by her sister on the bank."))
