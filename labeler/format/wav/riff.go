@@ -27,6 +27,9 @@ type chunk struct {
 	off  int  // offset of the 8-byte chunk header
 	size int  // body size as declared in the header (without the pad byte)
 	pad  bool // the pad byte of an odd-sized body is present
+	// resized: the header declares more bytes than the file holds (a
+	// streamed data chunk); size is what is there, and writers fix the header.
+	resized bool
 }
 
 func (c chunk) body(b []byte) []byte { return b[c.off+8 : c.off+8+c.size] }
@@ -73,23 +76,23 @@ func parseRIFF(b []byte) (*riffFile, error) {
 	// int64: a declared size near 4 GiB must not overflow int on 32-bit
 	// targets (386, arm).
 	formEnd64 := 8 + int64(binary.LittleEndian.Uint32(b[4:8]))
-	switch {
-	case formEnd64 < 12:
+	if formEnd64 < 12 {
 		return nil, format.Errorf(format.WAV, 4, "RIFF size %d is smaller than the form type", formEnd64-8)
-	case formEnd64 > int64(len(b))+1:
-		return nil, format.Errorf(format.WAV, 4, "RIFF size %d exceeds the %d bytes present (truncated file?)", formEnd64-8, len(b)-8)
 	}
-	// formEnd64 == len(b)+1 is a form whose last chunk lacks its pad byte
-	// although the RIFF size counts it: checked below.
+	// A form longer than the file is either truncated, or written by a
+	// streaming writer that could not seek back to fix the sizes: ffmpeg
+	// writing to a pipe leaves 0xFFFFFFFF, sox 0x7FFFF0xx, in the RIFF and
+	// data sizes. Like ffmpeg, the form is then read to the end of the file,
+	// and a data chunk running past it is cut to what is there; writers set
+	// the right sizes. A truncated chunk of any other kind is an error.
+	stream := formEnd64 > int64(len(b))
 	limit := int(min(formEnd64, int64(len(b))))
-	chunks, err := parseChunks(b, 12, limit)
+	chunks, err := parseChunks(b, 12, limit, stream)
 	if err != nil {
 		return nil, err
 	}
-	if formEnd64 > int64(len(b)) && (len(chunks) == 0 || !chunks[len(chunks)-1].missingPad()) {
-		return nil, format.Errorf(format.WAV, 4, "RIFF size %d exceeds the %d bytes present (truncated file?)", formEnd64-8, len(b)-8)
-	}
-	if n := len(chunks); n > 0 && chunks[n-1].missingPad() && limit < len(b) {
+	n := len(chunks)
+	if n > 0 && chunks[n-1].missingPad() && limit < len(b) {
 		// The RIFF size left out the final pad byte, which is there: the
 		// byte after the form belongs to the last chunk.
 		chunks[n-1].pad = true
@@ -100,8 +103,10 @@ func parseRIFF(b []byte) (*riffFile, error) {
 
 // parseChunks reads the chunks in b[off:limit]. The pad byte after an odd-sized
 // body is required, except after the last chunk when limit is the end of the
-// data, where writers commonly leave it out.
-func parseChunks(b []byte, off, limit int) ([]chunk, error) {
+// data, where writers commonly leave it out. With stream set, a data chunk
+// that declares more bytes than are left is cut to what is there (see
+// parseRIFF).
+func parseChunks(b []byte, off, limit int, stream bool) ([]chunk, error) {
 	var chunks []chunk
 	for off < limit {
 		if limit-off < 8 {
@@ -110,7 +115,10 @@ func parseChunks(b []byte, off, limit int) ([]chunk, error) {
 		c := chunk{off: off, size: int(binary.LittleEndian.Uint32(b[off+4 : off+8]))}
 		copy(c.id[:], b[off:off+4])
 		if int64(c.size) > int64(limit-off-8) {
-			return nil, format.Errorf(format.WAV, int64(off+4), "chunk %s declares %d bytes, only %d present", fourCC(c.id), c.size, limit-off-8)
+			if !stream || c.id != idData {
+				return nil, format.Errorf(format.WAV, int64(off+4), "chunk %s declares %d bytes, only %d present", fourCC(c.id), c.size, limit-off-8)
+			}
+			c.size, c.resized = limit-off-8, true
 		}
 		if c.size%2 == 1 && off+8+c.size < limit {
 			c.pad = true
@@ -140,7 +148,7 @@ func infoList(b []byte, c chunk) (subs []chunk, ok bool) {
 	if c.id != idList || c.size < 4 || [4]byte(b[c.off+8:c.off+12]) != idInfo {
 		return nil, false
 	}
-	subs, err := parseChunks(b, c.off+12, c.off+8+c.size)
+	subs, err := parseChunks(b, c.off+12, c.off+8+c.size, false)
 	if err != nil {
 		return nil, false
 	}
@@ -159,9 +167,14 @@ func appendChunk(out []byte, id [4]byte, body []byte) []byte {
 }
 
 // appendRaw appends chunk c as it is in b, adding the pad byte a writer left
-// out so the output is well-formed for strict readers.
+// out and fixing the size of a streamed chunk, so that the output is
+// well-formed for strict readers.
 func appendRaw(out, b []byte, c chunk) []byte {
+	start := len(out)
 	out = append(out, b[c.off:c.end()]...)
+	if c.resized {
+		binary.LittleEndian.PutUint32(out[start+4:], uint32(c.size))
+	}
 	if c.missingPad() {
 		out = append(out, 0)
 	}

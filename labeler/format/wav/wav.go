@@ -23,7 +23,11 @@
 // readers such as ffmpeg tolerate and Read accepts, Write adds it; when the
 // RIFF size leaves out a final pad byte that is present, the byte is taken as
 // the pad. The RIFF size is rewritten. Bytes after the end of the RIFF form
-// are kept after it.
+// are kept after it. A RIFF size beyond the end of the file, as streaming
+// writers leave it (ffmpeg or sox writing to a pipe), makes the form run to
+// the end of the file, and a data chunk declaring more bytes than that is cut
+// to what is there (as ffmpeg reads it); Write then sets its size. Any other
+// chunk that overruns the file is an error.
 // RF64 files are reported as *format.UnsupportedError.
 //
 // # Content hash
