@@ -67,8 +67,15 @@ func TestDeterminismImage(t *testing.T) {
 		}
 		h.Write(out.Pix)
 	}
+	// Glyphs above 512 px (drawn in tiles): 25% of a 2100 px side.
+	big := image.NewGray(image.Rect(0, 0, 2100, 2100))
+	out, p, err := DrawImage(big, ImageOptions{SizePercent: 25, Text: "AI合成", Position: Top})
+	if err != nil || p.GlyphHeight <= 512 {
+		t.Fatalf("big label: %v, glyph %d px", err, p.GlyphHeight)
+	}
+	h.Write(out.Pix)
 	got := hex.EncodeToString(h.Sum(nil))
-	const want = "728710a0326434873d9f11a8b511fd4dfbabb007ce8ced176d92842f111f29b9"
+	const want = "92f991df455c88da31fbfcdae2c10f6e6084ccde4edb6db0da7d698dbcbd0cca"
 	if got != want {
 		t.Errorf("image label output hash %s, want %s", got, want)
 	}

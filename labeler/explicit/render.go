@@ -98,15 +98,9 @@ func rasterize(f *sfnt.Font, b *sfnt.Buffer, text string, ppem fixed.Int26_6) (t
 		if err != nil {
 			return textMask{}, fmt.Errorf("explicit: glyph outline: %w", err)
 		}
-		// Glyph-local pixel origin: keeps each rasterizer below vector's
-		// 512-pixel threshold, where it uses fixed-point math.
 		ox, oy := g.x-fixed.I(g.r.Min.X), -fixed.I(g.r.Min.Y)
 		w, h := g.r.Dx(), g.r.Dy()
-		z.Reset(w, h)
-		z.DrawOp = draw.Src
-		flatten(&z, segs, ox, oy)
-		gm := image.NewAlpha(image.Rect(0, 0, w, h))
-		z.Draw(gm, gm.Bounds(), image.Opaque, image.Point{})
+		gm := rasterGlyph(&z, segs, ox, oy, w, h)
 		dx, dy := g.r.Min.X-all.Min.X, g.r.Min.Y-all.Min.Y
 		for y := 0; y < h; y++ {
 			src := gm.Pix[y*gm.Stride : y*gm.Stride+w]
@@ -123,6 +117,30 @@ func rasterize(f *sfnt.Font, b *sfnt.Buffer, text string, ppem fixed.Int26_6) (t
 		}
 	}
 	return textMask{mask: mask, cjkH: max(0, cjkBot-cjkTop+1)}, nil
+}
+
+// tileSize bounds the rasterizer's size: at or below 512 pixels
+// x/image/vector uses its fixed-point (integer) path, whose output is the
+// same on every platform; larger glyphs are drawn in tiles. A variable so
+// that a test can check tiling is exact.
+var tileSize = 512
+
+// rasterGlyph rasterizes an outline, offset by (ox, oy) in 26.6, into a new
+// w x h coverage mask, tile by tile. Tiling is exact: vector accumulates
+// each cell's coverage from the segments crossing it, and carries the
+// coverage of segments left of a tile into its first column.
+func rasterGlyph(z *vector.Rasterizer, segs sfnt.Segments, ox, oy fixed.Int26_6, w, h int) *image.Alpha {
+	gm := image.NewAlpha(image.Rect(0, 0, w, h))
+	for ty := 0; ty < h; ty += tileSize {
+		for tx := 0; tx < w; tx += tileSize {
+			tw, th := min(tileSize, w-tx), min(tileSize, h-ty)
+			z.Reset(tw, th)
+			z.DrawOp = draw.Src
+			flatten(z, segs, ox-fixed.I(tx), oy-fixed.I(ty))
+			z.Draw(gm, image.Rect(tx, ty, tx+tw, ty+th), image.Opaque, image.Point{})
+		}
+	}
+	return gm
 }
 
 // flatten feeds segs, offset by (ox, oy) in 26.6, to z as straight lines.
