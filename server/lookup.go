@@ -137,6 +137,21 @@ type RegistryCheck struct {
 	Matches        []Match `json:"matches"`
 }
 
+// redact hides who labeled (API key ID and client address) from everyone
+// but admins: lookups are public, the labelers' identities are not.
+func redact(c echo.Context, ev *store.Event) {
+	if k, ok := keyOf(c); ok && k.Role == store.RoleAdmin {
+		return
+	}
+	ev.KeyID, ev.Client = "", ""
+}
+
+func redactMatches(c echo.Context, ms []Match) {
+	for i := range ms {
+		redact(c, &ms[i].Event)
+	}
+}
+
 // Match is one registry hit and what it was found by: produceId,
 // contentHash, watermark or fingerprint (with the Hamming distance).
 type Match struct {
@@ -155,6 +170,7 @@ func (s *Server) handleVerify(c echo.Context) error {
 	if v.Registry.Matches, err = s.matchReport(ctx, rep, nil); err != nil {
 		return err
 	}
+	redactMatches(c, v.Registry.Matches)
 	v.Registry.Registered = len(v.Registry.Matches) > 0
 	for _, m := range v.Registry.Matches {
 		if rep.AIGC != nil && m.Event.ProduceID == rep.AIGC.ProduceID && m.Event.HashAfter == rep.ContentHash {
@@ -228,6 +244,9 @@ func (s *Server) handleRecord(c echo.Context) error {
 		return apiErr(http.StatusNotFound, "not_found", "no labeling event for ProduceID %q", id)
 	}
 	var rec json.RawMessage = evs[0].Record
+	for i := range evs {
+		redact(c, &evs[i])
+	}
 	return c.JSON(http.StatusOK, map[string]any{"produceId": id, "record": rec, "events": evs})
 }
 
@@ -308,6 +327,7 @@ func (s *Server) handleLookupGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	redactMatches(c, ms)
 	return c.JSON(http.StatusOK, map[string]any{"matches": ms})
 }
 
@@ -339,6 +359,7 @@ func (s *Server) handleLookupPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	redactMatches(c, ms)
 	return c.JSON(http.StatusOK, map[string]any{"matches": ms})
 }
 

@@ -211,8 +211,17 @@ func TestLabelDetectVerifyLookup(t *testing.T) {
 				t.Fatalf("record: %d %s", resp.StatusCode, body)
 			}
 			ev := rec.Events[0]
-			if ev.Producer != producerCode || ev.Format != tc.name || ev.HashAfter != hash || ev.HashBefore != hash || ev.Client != "127.0.0.1" || ev.KeyID == "" || ev.Time.IsZero() {
+			if ev.Producer != producerCode || ev.Format != tc.name || ev.HashAfter != hash || ev.HashBefore != hash || ev.Time.IsZero() {
 				t.Fatalf("event %+v", ev)
+			}
+			// Who labeled is for admins only.
+			if ev.Client != "" || ev.KeyID != "" {
+				t.Fatalf("public record shows the labeler: %+v", ev)
+			}
+			_, body = e.do("GET", "/api/v1/records/"+pid, e.admin, nil)
+			json.Unmarshal(body, &rec)
+			if ev := rec.Events[0]; ev.Client != "127.0.0.1" || ev.KeyID == "" {
+				t.Fatalf("admin record lacks the labeler: %+v", ev)
 			}
 			// A stripped copy (the unlabeled input has the same content) is
 			// found by its content hash.

@@ -22,8 +22,8 @@ type Event struct {
 	ID          int64     `json:"id"`
 	Time        time.Time `json:"time"`
 	Kind        string    `json:"kind"`
-	KeyID       string    `json:"keyId"`
-	Client      string    `json:"client"`
+	KeyID       string    `json:"keyId,omitempty"`
+	Client      string    `json:"client,omitempty"`
 	Producer    string    `json:"producer"`
 	ProduceID   string    `json:"produceId"`
 	Propagator  string    `json:"propagator,omitempty"`
