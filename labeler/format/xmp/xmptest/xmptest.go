@@ -321,27 +321,3 @@ func FuzzWriteRead(t *testing.T, c format.Codec, b []byte) {
 		t.Fatalf("content hash changed (%v)", err)
 	}
 }
-
-// BenchWriteRead measures labeling in (Write, then the verifying Read) beside
-// a plain copy of the same bytes, the floor of producing a new file.
-func BenchWriteRead(b *testing.B, c format.Codec, in []byte) {
-	b.Run("copy", func(b *testing.B) {
-		b.SetBytes(int64(len(in)))
-		for b.Loop() {
-			out := make([]byte, len(in))
-			copy(out, in)
-		}
-	})
-	b.Run("label", func(b *testing.B) {
-		b.SetBytes(int64(len(in)))
-		for b.Loop() {
-			out, err := c.Write(in, Rec1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := c.Read(out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
