@@ -320,8 +320,9 @@ func (Codec) ContentHash(b []byte) ([32]byte, error) {
 // every APPn and COM segment before orig's first scan, in orig's order (EXIF,
 // ICC profile, XMP, C2PA APP11, ...), in place of encoded's own. The Adobe
 // APP14 segment is not copied because its colour-transform flag describes
-// orig's encoding, not encoded's. With resetOrientation, EXIF Orientation is
-// set to 1 in place (for pixels already rotated upright).
+// orig's encoding, not encoded's. With resetOrientation (for pixels already
+// rotated upright), EXIF Orientation is set to 1 in place and XMP
+// tiff:Orientation to 1.
 func TransplantMetadata(orig, encoded []byte, resetOrientation bool) ([]byte, error) {
 	fo, err := parse(orig)
 	if err != nil {
@@ -337,6 +338,14 @@ func TransplantMetadata(orig, encoded []byte, resetOrientation bool) ([]byte, er
 		s := &fo.segs[i]
 		if !isMetadata(s.marker) || s.marker == markerAP14 {
 			continue
+		}
+		if resetOrientation && s.isXMP() {
+			// tiff:Orientation in XMP mirrors the EXIF tag; a new length
+			// needs a new segment.
+			if seg, err := xmpSegment(xmp.ResetOrientation(s.data[len(xmpID):])); err == nil {
+				out = append(out, seg...)
+				continue
+			}
 		}
 		start := len(out)
 		out = append(out, orig[s.off:s.end]...)

@@ -206,8 +206,9 @@ func TestMalformed(t *testing.T) {
 }
 
 func TestTransplant(t *testing.T) {
-	orig := exiftoolJPEG(t, "-Orientation#=6", "-Make=Cam", "-XMP-dc:Title=Hello", "-ICC_Profile<=/dev/null")
-	orig = withSegments(orig, seg(markerAP11, []byte("JP\x00\x01\x00\x00\x00\x01\x00\x00\x00\x10jumbc2pa1234")), seg(markerAP14, []byte("Adobe\x00\x64\x00\x00\x00\x00\x00")))
+	orig := exiftoolJPEG(t, "-Orientation#=6", "-XMP-tiff:Orientation#=6", "-Make=Cam", "-XMP-dc:Title=Hello")
+	orig = withSegments(orig, seg(0xE2, []byte("ICC_PROFILE\x00\x01\x01icc-bytes")),
+		seg(markerAP11, []byte("JP\x00\x01\x00\x00\x00\x01\x00\x00\x00\x10jumbc2pa1234")), seg(markerAP14, []byte("Adobe\x00\x64\x00\x00\x00\x00\x00")))
 	img, _ := decode(orig)
 	var enc bytes.Buffer
 	stdjpeg.Encode(&enc, img, nil)
@@ -223,16 +224,16 @@ func TestTransplant(t *testing.T) {
 	et := testenv.Tool(t, "exiftool")
 	p := filepath.Join(t.TempDir(), "t.jpg")
 	os.WriteFile(p, out, 0o644)
-	got, err := exec.Command(et, "-s3", "-n", "-Orientation", "-Make", "-XMP-dc:Title", p).Output()
-	if err != nil || string(got) != "1\nCam\nHello\n" {
+	got, err := exec.Command(et, "-s3", "-n", "-IFD0:Orientation", "-XMP-tiff:Orientation", "-Make", "-XMP-dc:Title", p).Output()
+	if err != nil || string(got) != "1\n1\nCam\nHello\n" {
 		t.Errorf("exiftool reads %q (%v)", got, err)
 	}
-	if !bytes.Contains(out, []byte("jumbc2pa1234")) || bytes.Contains(out, []byte("Adobe\x00")) {
-		t.Error("APP11 not kept or APP14 copied")
+	if !bytes.Contains(out, []byte("jumbc2pa1234")) || !bytes.Contains(out, []byte("ICC_PROFILE\x00\x01\x01icc-bytes")) || bytes.Contains(out, []byte("Adobe\x00")) {
+		t.Error("APP11 or ICC APP2 not kept, or APP14 copied")
 	}
 	keep, _ := TransplantMetadata(orig, enc.Bytes(), false)
 	os.WriteFile(p, keep, 0o644)
-	if got, _ := exec.Command(et, "-s3", "-n", "-Orientation", p).Output(); string(got) != "6\n" {
+	if got, _ := exec.Command(et, "-s3", "-n", "-IFD0:Orientation", "-XMP-tiff:Orientation", p).Output(); string(got) != "6\n6\n" {
 		t.Errorf("orientation without reset: %q", got)
 	}
 }

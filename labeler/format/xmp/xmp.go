@@ -75,6 +75,7 @@ type Info struct {
 	Generators []string
 
 	desc    *target         // first rdf:Description: where a new property goes
+	orient  [][2]int        // tiff:Orientation values (element text or attribute value)
 	unbound map[string]bool // prefixes used without a declaration
 	rdf     *target         // rdf:RDF, when there is no rdf:Description
 	dataEnd int             // bytes of the packet the XML parse covered
@@ -121,6 +122,7 @@ const (
 	collectUserComment
 	collectSourceType
 	collectGenerator
+	collectOrientation
 )
 
 // Parse finds the AIGC records and foreign provenance in an XMP packet. A
@@ -224,6 +226,8 @@ func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, 
 				info.DigitalSourceTypes = append(info.DigitalSourceTypes, a.Value)
 			}
 		}
+	case el.name.Space == nsTIFF && el.name.Local == "Orientation":
+		el.kind = collectOrientation
 	case el.name.Space == nsXMP && el.name.Local == "CreatorTool",
 		el.name.Space == nsTIFF && el.name.Local == "Software":
 		el.kind = collectGenerator
@@ -344,6 +348,10 @@ func (info *Info) endElement(el *element, off, end int) {
 		if len(text) > 0 {
 			info.Generators = append(info.Generators, string(text))
 		}
+	case collectOrientation:
+		if !el.selfClose {
+			info.orient = append(info.orient, [2]int{el.tagEnd, off})
+		}
 	}
 }
 
@@ -364,6 +372,8 @@ func (info *Info) attr(a xml.Attr, valStart, valEnd, fullStart int, quote byte) 
 	case a.Name.Space == nsXMP && a.Name.Local == "CreatorTool",
 		a.Name.Space == nsTIFF && a.Name.Local == "Software":
 		info.Generators = append(info.Generators, a.Value)
+	case a.Name.Space == nsTIFF && a.Name.Local == "Orientation":
+		info.orient = append(info.orient, [2]int{valStart, valEnd})
 	}
 }
 
@@ -546,6 +556,22 @@ func update(packet []byte, rec *aigc.Record) ([]byte, error) {
 		}
 	}
 	return apply(packet, edits), nil
+}
+
+// ResetOrientation returns packet with every tiff:Orientation value set to
+// 1 (upright), for pixels that were rotated upright when re-encoded, the way
+// the EXIF Orientation tag is patched beside it. Other bytes are kept; a
+// packet that does not parse is returned unchanged.
+func ResetOrientation(packet []byte) []byte {
+	info, err := Parse(packet)
+	if err != nil || len(info.orient) == 0 {
+		return packet
+	}
+	edits := make([]edit, len(info.orient))
+	for i, r := range info.orient {
+		edits[i] = edit{r[0], r[1], "1"}
+	}
+	return apply(packet, edits)
 }
 
 // apply performs non-overlapping edits; an edit inside one already applied

@@ -231,6 +231,16 @@ func TestTolerated(t *testing.T) {
 	}
 }
 
+func TestResetOrientation(t *testing.T) {
+	p := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+		`<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="8"><tiff:Orientation>6</tiff:Orientation>` +
+		`<o:Orientation xmlns:o="urn:other">6</o:Orientation></rdf:Description></rdf:RDF></x:xmpmeta>`
+	want := strings.Replace(strings.Replace(p, `tiff:Orientation="8"`, `tiff:Orientation="1"`, 1), ">6</tiff:", ">1</tiff:", 1)
+	if got := string(ResetOrientation([]byte(p))); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 func TestMalformed(t *testing.T) {
 	for _, p := range []string{quirky[:200], "<x:xmpmeta><a></b></x:xmpmeta>", "\x00\x01"} {
 		_, err := Parse([]byte(p))
