@@ -10,19 +10,22 @@
 // takes the place of the first TXXX:AIGC frame, or follows the last frame;
 // every other TXXX:AIGC frame is removed; every other frame (APIC, GEOB with a
 // C2PA manifest, TSSE, ...) is kept byte for byte and in order. v2.3 frames
-// use encoding 0 (ISO-8859-1) when the record is ASCII, as Annex E records are,
-// else encoding 1 (UTF-16 with BOM). When the frames fit in the tag's zero
-// padding, the tag keeps its size and the audio does not move; otherwise the
-// tag grows without padding. The tag header (and v2.4 footer) keep their
-// version and flags with a rewritten syncsafe size, and a v2.3 extended
-// header its padding size updated. One exception: a v2.3 tag unsynchronised
-// as a whole is written decoded, with the flag cleared, because ffmpeg takes
-// v2.3 frame sizes as stored sizes and misreads such tags (its frames keep
-// their decoded bytes; v2.4 per-frame unsynchronisation is kept as it is). Tags whose extended header
-// carries a CRC, and ID3v2.2 tags, are read but not written
-// (*format.UnsupportedError): the CRC would go stale, and v2.2 has no TXXX
-// frame to convert to. Everything after the tag (MPEG frames, an ID3v1 tag at
-// the end) is kept as it is.
+// use encoding 0 (ISO-8859-1) when the record is ASCII, as Annex E records
+// are, else encoding 1 (UTF-16 with BOM). When the frames fit in the tag's
+// zero padding, the tag keeps its size and the audio does not move; otherwise
+// the tag grows without padding. The header (and v2.4 footer) keep their
+// version and flags with a rewritten syncsafe size; a v2.3 extended header
+// gets its padding size updated.
+//
+// One exception to "byte for byte": a v2.3 tag unsynchronised as a whole is
+// written decoded, flag cleared, because ffmpeg takes v2.3 frame sizes as
+// stored sizes and misreads such tags. Its frames keep their decoded bytes.
+// v2.4 unsynchronisation, which is per frame, is kept as it is.
+//
+// Tags whose extended header carries a CRC, and ID3v2.2 tags, are read but not
+// written (*format.UnsupportedError): the CRC would go stale, and v2.2 has no
+// TXXX frame to convert to. Everything after the tag (MPEG frames, an ID3v1
+// tag at the end) is kept as it is.
 //
 // # Reading
 //
@@ -44,9 +47,9 @@
 // ContentHash is the SHA-256 of, in order, every frame of the ID3v2 tag except
 // TXXX:AIGC frames, each as stored (header and body; for a v2.2/v2.3 tag
 // unsynchronised as a whole, as decoded), followed by every byte after the
-// tag. The tag header, extended
-// header, padding and footer are excluded. A file without a tag hashes whole.
-// Labeling and relabeling therefore leave it unchanged.
+// tag. The tag header, extended header, padding and footer are excluded. A
+// file without a tag hashes whole. Labeling and relabeling therefore leave it
+// unchanged.
 package mp3
 
 import (
