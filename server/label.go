@@ -18,7 +18,7 @@ import (
 	"github.com/aigclabel/aigclabel/labeler"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
-	"github.com/aigclabel/aigclabel/server/simhash"
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 	"github.com/aigclabel/aigclabel/server/store"
 	"github.com/aigclabel/aigclabel/server/upload"
 	"github.com/labstack/echo/v4"
@@ -83,8 +83,9 @@ func (s *Server) label(ctx context.Context, in []byte, opts labeler.Options, k s
 		Format: string(res.Format), Options: optJSON, Record: recJSON,
 	}
 	if res.Format.IsText() {
-		fp := simhash.Fingerprint(in)
-		ev.Fingerprint = &fp
+		// As detect computes it on this output, so its report's fingerprint
+		// (or a stripped or excerpted copy's) finds this event.
+		ev.Fingerprint = textwm.FingerprintOf(string(res.Output)).String()
 	}
 	s.metrics.labels.inc(string(res.Format))
 	return res, ev, nil

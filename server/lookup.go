@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,14 +14,14 @@ import (
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
 	"github.com/aigclabel/aigclabel/labeler/sign"
-	"github.com/aigclabel/aigclabel/server/simhash"
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 	"github.com/aigclabel/aigclabel/server/store"
 	"github.com/labstack/echo/v4"
 )
 
-// maxFingerprintDistance is the largest Hamming distance (of 64 bits) at
-// which two text fingerprints are reported as the same text.
-const maxFingerprintDistance = 10
+// minSimilarity is the least textwm.Similarity at which a text is reported
+// as (part of) a registered one.
+const minSimilarity = 0.5
 
 // propagationSigner seals propagations (ReservedCode2) with a Sealer.
 type propagationSigner struct{ s *sign.Sealer }
@@ -153,11 +152,13 @@ func redactMatches(c echo.Context, ms []Match) {
 }
 
 // Match is one registry hit and what it was found by: produceId,
-// contentHash, watermark or fingerprint (with the Hamming distance).
+// contentHash, watermark or fingerprint (with its similarity).
 type Match struct {
-	By       string      `json:"by"`
-	Distance int         `json:"distance,omitempty"`
-	Event    store.Event `json:"event"`
+	By string `json:"by"`
+	// Similarity is set for fingerprint matches: how much of the shorter
+	// text the longer contains (textwm.Similarity), 0.5 to nearly 1.
+	Similarity float64     `json:"similarity,omitempty"`
+	Event      store.Event `json:"event"`
 }
 
 func (s *Server) handleVerify(c echo.Context) error {
@@ -217,15 +218,20 @@ func (s *Server) matchReport(ctx context.Context, rep detect.Report, text []byte
 			return nil, err
 		}
 	}
-	if text != nil {
-		fms, err := s.st.EventsByFingerprint(ctx, simhash.Fingerprint(text), maxFingerprintDistance)
+	// Text: the fingerprint detect reported, else one computed the same way.
+	if rep.Fingerprint != "" || text != nil {
+		fp, err := textwm.ParseFingerprint(rep.Fingerprint)
+		if err != nil {
+			fp = textwm.FingerprintOf(string(text))
+		}
+		fms, err := s.st.EventsByFingerprint(ctx, fp, minSimilarity)
 		if err != nil {
 			return nil, add("", nil, err)
 		}
 		for _, m := range fms {
 			if !seen[m.Event.ID] {
 				seen[m.Event.ID] = true
-				ms = append(ms, Match{By: "fingerprint", Distance: m.Distance, Event: m.Event})
+				ms = append(ms, Match{By: "fingerprint", Similarity: m.Similarity, Event: m.Event})
 			}
 		}
 	}
@@ -263,8 +269,8 @@ func parseHexOrBase64(v string, n int) ([]byte, bool) {
 	return nil, false
 }
 
-// lookupBy answers a lookup by one key: watermark (8 bytes), contentHash
-// (32 bytes) or fingerprint (8 bytes), each as hex or base64.
+// lookupBy answers a lookup by one key: watermark (8 bytes) or contentHash
+// (32 bytes), as hex or base64, or fingerprint (textwm's tf1:... form).
 func (s *Server) lookupBy(ctx context.Context, by, value string) ([]Match, error) {
 	ms := []Match{}
 	wrap := func(evs []store.Event, err error) ([]Match, error) {
@@ -290,17 +296,16 @@ func (s *Server) lookupBy(ctx context.Context, by, value string) ([]Match, error
 		}
 		return wrap(s.st.EventsByContentHash(ctx, hex.EncodeToString(b)))
 	case "fingerprint":
-		b, ok := parseHexOrBase64(value, 8)
-		if !ok {
-			return nil, apiErr(http.StatusBadRequest, "invalid_option", "fingerprint: want 16 hex digits")
+		fp, err := textwm.ParseFingerprint(value)
+		if err != nil {
+			return nil, apiErr(http.StatusBadRequest, "invalid_option", "fingerprint: want the tf1:... form detect reports")
 		}
-		fp, _ := strconv.ParseUint(hex.EncodeToString(b), 16, 64)
-		fms, err := s.st.EventsByFingerprint(ctx, fp, maxFingerprintDistance)
+		fms, err := s.st.EventsByFingerprint(ctx, fp, minSimilarity)
 		if err != nil {
 			return wrap(nil, err)
 		}
 		for _, m := range fms {
-			ms = append(ms, Match{By: by, Distance: m.Distance, Event: m.Event})
+			ms = append(ms, Match{By: by, Similarity: m.Similarity, Event: m.Event})
 		}
 		return ms, nil
 	}
@@ -367,7 +372,7 @@ func (s *Server) handleLookupPost(c echo.Context) error {
 const (
 	AlgWatermark   = "org.aigclabel.watermark.1"
 	AlgContentHash = "org.aigclabel.content-hash.1"
-	AlgFingerprint = "org.aigclabel.text-simhash.1"
+	AlgFingerprint = "org.aigclabel.text-fingerprint.1"
 )
 
 // softMatches renders matches in the C2PA soft-binding resolution shape:
@@ -385,7 +390,11 @@ func softMatches(ms []Match) map[string]any {
 			continue
 		}
 		seen[m.Event.ProduceID] = true
-		out = append(out, sm{ManifestID: m.Event.ProduceID, SimilarityScore: 100 - m.Distance*100/64})
+		score := 100
+		if m.By == "fingerprint" {
+			score = int(m.Similarity * 100)
+		}
+		out = append(out, sm{ManifestID: m.Event.ProduceID, SimilarityScore: score})
 	}
 	return map[string]any{"matches": out}
 }

@@ -602,16 +602,17 @@ func TestTextFingerprintLookup(t *testing.T) {
 	e := start(t, nil)
 	text := strings.Repeat("Alice was beginning to get very tired of sitting by her sister on the bank, and of having nothing to do. ", 3) +
 		"Once or twice she had peeped into the book her sister was reading, but it had no pictures or conversations in it."
-	md := "# Chapter\n\n" + text + "\n"
+	md := "<!DOCTYPE html>\n<html><head><title>Chapter</title></head><body><p>" + text + "</p></body></html>\n"
 	resp, out := e.do("POST", "/api/v1/label", e.producer, strings.NewReader(md))
-	if resp.StatusCode != 200 {
-		t.Skipf("labeling Markdown: %d %s (carrier missing?)", resp.StatusCode, out)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("labeling HTML: %d %s", resp.StatusCode, out)
 	}
 	pid := resp.Header.Get("AIGC-Produce-ID")
 	// The labeled file itself and a lightly edited copy without the
 	// metadata are both found.
 	edited := strings.Replace(md, "very tired", "quite tired", 1)
-	for _, q := range []string{string(out), edited} {
+	excerpt := "Once or twice she had peeped into the book her sister was reading, but it had no pictures or conversations in it."
+	for _, q := range []string{string(out), edited, excerpt} {
 		resp, body := e.do("POST", "/api/v1/lookup", "", strings.NewReader(q))
 		if resp.StatusCode != 200 || !strings.Contains(string(body), pid) {
 			t.Fatalf("lookup: %d %s", resp.StatusCode, body)

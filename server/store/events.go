@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math/bits"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 )
 
 // Event kinds.
@@ -37,17 +39,18 @@ type Event struct {
 	// Record is the AIGC record written, as JSON.
 	Record json.RawMessage `json:"record"`
 	JobID  string          `json:"jobId,omitempty"`
-	// Fingerprint is the text fingerprint (64-bit SimHash) for approximate
-	// lookup of text content; nil for other formats.
-	Fingerprint *uint64 `json:"fingerprint,omitempty"`
+	// Fingerprint is the text fingerprint in textwm's string form (SimHash
+	// and sampled shingles) for approximate lookup of text; "" for other
+	// formats.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 const eventCols = `id, at, kind, key_id, client, producer, produce_id, propagator, propagate_id, watermark_id,
-	hash_before, hash_after, format, options, record, job_id, fp`
+	hash_before, hash_after, format, options, record, job_id, fingerprint`
 
 const insertEvent = `INSERT INTO events (at, kind, key_id, client, producer, produce_id, propagator, propagate_id,
-	watermark_id, hash_before, hash_after, format, options, record, job_id, fp, fpb0, fpb1, fpb2, fpb3)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	watermark_id, hash_before, hash_after, format, options, record, job_id, fingerprint, fp, fpb0, fpb1, fpb2, fpb3)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 type pendingEvent struct {
 	ev   *Event
@@ -111,7 +114,7 @@ func (s *Store) commitEvents(group []pendingEvent) error {
 	}
 	defer stmt.Close()
 	for _, p := range group {
-		if err := stmt.QueryRowContext(ctx, eventArgs(p.ev)...).Scan(&p.ev.ID); err != nil {
+		if err := s.insertEvent(ctx, tx, stmt, p.ev); err != nil {
 			return fmt.Errorf("store: recording an event: %w", err)
 		}
 	}
@@ -130,12 +133,42 @@ func eventArgs(ev *Event) []any {
 		rec = "{}"
 	}
 	args := []any{micros(ev.Time), ev.Kind, ev.KeyID, ev.Client, ev.Producer, ev.ProduceID, ev.Propagator,
-		ev.PropagateID, ev.WatermarkID, ev.HashBefore, ev.HashAfter, ev.Format, opts, rec, ev.JobID}
-	if ev.Fingerprint == nil {
+		ev.PropagateID, ev.WatermarkID, ev.HashBefore, ev.HashAfter, ev.Format, opts, rec, ev.JobID, ev.Fingerprint}
+	fp, err := textwm.ParseFingerprint(ev.Fingerprint)
+	if ev.Fingerprint == "" || err != nil {
 		return append(args, nil, nil, nil, nil, nil)
 	}
-	fp := *ev.Fingerprint
-	return append(args, int64(fp), int64(fp>>48), int64(fp>>32&0xffff), int64(fp>>16&0xffff), int64(fp&0xffff))
+	h := fp.SimHash
+	return append(args, int64(h), int64(h>>48), int64(h>>32&0xffff), int64(h>>16&0xffff), int64(h&0xffff))
+}
+
+// insertEvent writes ev and, for text, its fingerprint's sampled shingles.
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, ev *Event) error {
+	if ev.Fingerprint != "" {
+		if _, err := textwm.ParseFingerprint(ev.Fingerprint); err != nil {
+			return fmt.Errorf("store: event fingerprint: %w", err)
+		}
+	}
+	if err := stmt.QueryRowContext(ctx, eventArgs(ev)...).Scan(&ev.ID); err != nil {
+		return err
+	}
+	if ev.Fingerprint == "" {
+		return nil
+	}
+	fp, _ := textwm.ParseFingerprint(ev.Fingerprint)
+	for len(fp.Sample) > 0 {
+		n := min(len(fp.Sample), 200)
+		q := "INSERT INTO event_shingles (event_id, h) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+		args := make([]any, 0, 2*n)
+		for _, h := range fp.Sample[:n] {
+			args = append(args, ev.ID, int64(h))
+		}
+		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			return err
+		}
+		fp.Sample = fp.Sample[n:]
+	}
+	return nil
 }
 
 // addEventTx records ev inside an existing transaction (batch completion).
@@ -143,7 +176,12 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev *Event) error {
 	if ev.Time.IsZero() {
 		ev.Time = s.now()
 	}
-	return tx.QueryRowContext(ctx, s.q(insertEvent), eventArgs(ev)...).Scan(&ev.ID)
+	stmt, err := tx.PrepareContext(ctx, s.q(insertEvent))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	return s.insertEvent(ctx, tx, stmt, ev)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -152,14 +190,9 @@ func scanEvent(r scanner) (Event, error) {
 	var ev Event
 	var at int64
 	var opts, rec string
-	var fp sql.NullInt64
 	err := r.Scan(&ev.ID, &at, &ev.Kind, &ev.KeyID, &ev.Client, &ev.Producer, &ev.ProduceID, &ev.Propagator,
-		&ev.PropagateID, &ev.WatermarkID, &ev.HashBefore, &ev.HashAfter, &ev.Format, &opts, &rec, &ev.JobID, &fp)
+		&ev.PropagateID, &ev.WatermarkID, &ev.HashBefore, &ev.HashAfter, &ev.Format, &opts, &rec, &ev.JobID, &ev.Fingerprint)
 	ev.Time, ev.Options, ev.Record = fromMicros(at), json.RawMessage(opts), json.RawMessage(rec)
-	if fp.Valid {
-		v := uint64(fp.Int64)
-		ev.Fingerprint = &v
-	}
 	return ev, err
 }
 
@@ -204,31 +237,91 @@ func (s *Store) EventsByJob(ctx context.Context, jobID string) ([]Event, error) 
 
 // Match is an approximate text match.
 type Match struct {
-	Event    Event `json:"event"`
-	Distance int   `json:"distance"` // Hamming distance between fingerprints, 0 to 64
+	Event Event `json:"event"`
+	// Similarity is textwm.Similarity of the two fingerprints: how much of
+	// the shorter text the longer contains, 0 (unrelated) to nearly 1.
+	Similarity float64 `json:"similarity"`
 }
 
-// EventsByFingerprint returns the events whose text fingerprint is within
-// maxDist bits of fp, nearest first. Candidates come from four 16-bit bands
-// of the fingerprint, each indexed: two fingerprints within 3 bits share at
-// least one band (pigeonhole), so matches up to distance 3 are never missed;
-// farther ones are found when a band happens to survive.
-func (s *Store) EventsByFingerprint(ctx context.Context, fp uint64, maxDist int) ([]Match, error) {
-	evs, err := s.queryEvents(ctx, `fpb0 = ? OR fpb1 = ? OR fpb2 = ? OR fpb3 = ?`,
-		int64(fp>>48), int64(fp>>32&0xffff), int64(fp>>16&0xffff), int64(fp&0xffff))
+// maxCandidates bounds the events scored for one fingerprint lookup.
+const maxCandidates = 50
+
+// EventsByFingerprint returns the events whose text is similar to the one
+// fp was computed from (textwm.Similarity at least min), most similar
+// first. Candidates come from two indexes: the four 16-bit bands of the
+// SimHash (texts within 3 bits share one, by pigeonhole: near-duplicates of
+// similar length), and the sampled shingle hashes (the events sharing the
+// most samples: an excerpt and its whole text).
+func (s *Store) EventsByFingerprint(ctx context.Context, fp textwm.Fingerprint, min float64) ([]Match, error) {
+	h := fp.SimHash
+	ids := map[int64]int{}
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT id FROM events WHERE fpb0 = ? OR fpb1 = ? OR fpb2 = ? OR fpb3 = ? LIMIT 1000`),
+		int64(h>>48), int64(h>>32&0xffff), int64(h>>16&0xffff), int64(h&0xffff))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: fingerprint lookup: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids[id] = 1 << 30 // band matches first
+	}
+	rows.Close()
+	for sample := fp.Sample; len(sample) > 0; {
+		n := len(sample)
+		if n > 500 {
+			n = 500
+		}
+		args := make([]any, n)
+		for i, v := range sample[:n] {
+			args[i] = int64(v)
+		}
+		sample = sample[n:]
+		q := `SELECT event_id, COUNT(*) FROM event_shingles WHERE h IN (` + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + `) GROUP BY event_id`
+		rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: fingerprint lookup: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var c int
+			if err := rows.Scan(&id, &c); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids[id] += c
+		}
+		rows.Close()
+	}
+	type cand struct {
+		id    int64
+		score int
+	}
+	cands := make([]cand, 0, len(ids))
+	for id, c := range ids {
+		cands = append(cands, cand{id, c})
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	if len(cands) > maxCandidates {
+		cands = cands[:maxCandidates]
 	}
 	ms := []Match{}
-	for _, ev := range evs {
-		if ev.Fingerprint == nil {
+	for _, c := range cands {
+		evs, err := s.queryEvents(ctx, `id = ?`, c.id)
+		if err != nil || len(evs) == 0 {
 			continue
 		}
-		if d := bits.OnesCount64(*ev.Fingerprint ^ fp); d <= maxDist {
-			ms = append(ms, Match{Event: ev, Distance: d})
+		other, err := textwm.ParseFingerprint(evs[0].Fingerprint)
+		if err != nil {
+			continue
+		}
+		if sim := textwm.Similarity(fp, other); sim >= min {
+			ms = append(ms, Match{Event: evs[0], Similarity: sim})
 		}
 	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Distance < ms[j].Distance })
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Similarity > ms[j].Similarity })
 	return ms, nil
 }
 
@@ -250,7 +343,11 @@ type PurgeResult struct {
 func (s *Store) Purge(ctx context.Context) (PurgeResult, error) {
 	var res PurgeResult
 	now := s.now()
-	r, err := s.db.ExecContext(ctx, s.q(`DELETE FROM events WHERE at < ?`), micros(now.Add(-s.opts.Retention)))
+	old := micros(now.Add(-s.opts.Retention))
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM event_shingles WHERE event_id IN (SELECT id FROM events WHERE at < ?)`), old); err != nil {
+		return res, fmt.Errorf("store: purging events: %w", err)
+	}
+	r, err := s.db.ExecContext(ctx, s.q(`DELETE FROM events WHERE at < ?`), old)
 	if err != nil {
 		return res, fmt.Errorf("store: purging events: %w", err)
 	}

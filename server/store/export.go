@@ -22,7 +22,7 @@ var csvHeader = []string{"id", "time", "kind", "keyId", "client", "producer", "p
 
 // Export writes the events with since <= time < until to w as JSON Lines
 // (one Event object a line) or CSV (a header line, then one row an event;
-// options and record as JSON text; fingerprint as 16 hex digits). It
+// options and record as JSON text). It
 // returns the number of events written.
 func (s *Store) Export(ctx context.Context, w io.Writer, format string, since, until time.Time) (int, error) {
 	n := 0
@@ -41,13 +41,9 @@ func (s *Store) Export(ctx context.Context, w io.Writer, format string, since, u
 		}
 		err := s.EachEvent(ctx, since, until, func(ev Event) error {
 			n++
-			fp := ""
-			if ev.Fingerprint != nil {
-				fp = fmt.Sprintf("%016x", *ev.Fingerprint)
-			}
 			return cw.Write([]string{strconv.FormatInt(ev.ID, 10), ev.Time.Format(time.RFC3339Nano), ev.Kind, ev.KeyID,
 				ev.Client, ev.Producer, ev.ProduceID, ev.Propagator, ev.PropagateID, ev.WatermarkID, ev.HashBefore,
-				ev.HashAfter, ev.Format, string(ev.Options), string(ev.Record), ev.JobID, fp})
+				ev.HashAfter, ev.Format, string(ev.Options), string(ev.Record), ev.JobID, ev.Fingerprint})
 		})
 		cw.Flush()
 		if err == nil {

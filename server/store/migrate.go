@@ -78,6 +78,14 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX job_files_queue ON job_files (state, queued, job_id, seq)`,
 	},
+	// 2: text fingerprints in textwm's form (SimHash plus sampled shingle
+	// hashes), the samples indexed so that an excerpt finds its whole text.
+	2: {
+		`ALTER TABLE events ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE event_shingles (event_id BIGINT NOT NULL, h BIGINT NOT NULL)`,
+		`CREATE INDEX event_shingles_h ON event_shingles (h)`,
+		`CREATE INDEX event_shingles_event ON event_shingles (event_id)`,
+	},
 }
 
 func (s *Store) dialect(stmt string) string {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 	"github.com/aigclabel/aigclabel/server/store/storetest"
 )
 
@@ -51,7 +52,7 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func event(pid, wm string, fp *uint64) *Event {
+func event(pid, wm string, fp string) *Event {
 	return &Event{Kind: KindLabel, KeyID: "k1", Client: "127.0.0.1", Producer: "P", ProduceID: pid, WatermarkID: wm,
 		HashBefore: "aa", HashAfter: "h-" + pid, Format: "jpeg", Options: json.RawMessage(`{"producer":"P"}`),
 		Record: json.RawMessage(`{"Label":"1"}`), Fingerprint: fp}
@@ -68,7 +69,7 @@ func TestOpenRefusesShortRetention(t *testing.T) {
 func TestMigrationsIdempotent(t *testing.T) {
 	backends(t, func(t *testing.T, open func(Options) *Store) {
 		s := open(Options{})
-		if err := s.AddEvent(context.Background(), event("A", "", nil)); err != nil {
+		if err := s.AddEvent(context.Background(), event("A", "", "")); err != nil {
 			t.Fatal(err)
 		}
 		s2 := open(Options{}) // a second server on the same database
@@ -86,23 +87,25 @@ func TestEventsLookup(t *testing.T) {
 	backends(t, func(t *testing.T, open func(Options) *Store) {
 		ctx := context.Background()
 		s := open(Options{})
-		fp := uint64(0x0123456789abcdef)
-		near := fp ^ 0b101 // 2 bits away
-		far := ^fp         // 64 bits away
+		alice := strings.Repeat("Alice was beginning to get very tired of sitting by her sister on the bank, and of having nothing to do: once or twice she had peeped into the book her sister was reading, but it had no pictures or conversations in it. ", 3) +
+			"So she was considering in her own mind, as well as she could, for the hot day made her feel very sleepy and stupid, whether the pleasure of making a daisy-chain would be worth the trouble of getting up and picking the daisies."
+		fp := textwm.FingerprintOf(alice).String()
+		near := textwm.FingerprintOf(strings.Replace(alice, "very sleepy", "quite sleepy", 1)).String()
+		far := textwm.FingerprintOf("The registry keeps every labeling event for six months, with the producer code, the content hashes and the options, indexed for lookups.").String()
 		var wg sync.WaitGroup
 		errs := make(chan error, 100)
 		for i := range 100 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				var f *uint64
+				var f string
 				switch i {
 				case 10:
-					f = &fp
+					f = fp
 				case 11:
-					f = &near
+					f = near
 				case 12:
-					f = &far
+					f = far
 				}
 				errs <- s.AddEvent(ctx, event(fmt.Sprintf("PID%03d", i), fmt.Sprintf("%016x", i), f))
 			}()
@@ -133,12 +136,19 @@ func TestEventsLookup(t *testing.T) {
 		if evs, _ := s.EventsByProduceID(ctx, "nope"); len(evs) != 0 {
 			t.Fatalf("unknown id matched %+v", evs)
 		}
-		ms, err := s.EventsByFingerprint(ctx, fp^0b1000, 6) // query 1 bit from fp, 3 from near
+		// An excerpt (the last sentence) finds its whole text and the edited copy, not the other text.
+		excerpt := textwm.FingerprintOf(alice[strings.Index(alice, "So she was"):])
+		ms, err := s.EventsByFingerprint(ctx, excerpt, 0.5)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ms) != 2 || ms[0].Event.ProduceID != "PID010" || ms[0].Distance != 1 || ms[1].Event.ProduceID != "PID011" || ms[1].Distance != 3 {
+		if len(ms) != 2 || !strings.HasPrefix(ms[0].Event.ProduceID, "PID01") || !strings.HasPrefix(ms[1].Event.ProduceID, "PID01") || ms[1].Similarity < 0.5 {
 			t.Fatalf("fingerprint matches: %+v", ms)
+		}
+		// The whole text finds itself first.
+		whole, _ := textwm.ParseFingerprint(fp)
+		if ms, _ := s.EventsByFingerprint(ctx, whole, 0.5); len(ms) != 2 || ms[0].Event.ProduceID != "PID010" {
+			t.Fatalf("whole-text matches: %+v", ms)
 		}
 	})
 }
@@ -148,15 +158,15 @@ func TestPurgeRemovesOnlyExpired(t *testing.T) {
 		ctx := context.Background()
 		c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 		s := open(Options{Retention: 200 * 24 * time.Hour, Now: c.now})
-		s.AddEvent(ctx, event("OLD", "", nil))
+		s.AddEvent(ctx, event("OLD", "", textwm.FingerprintOf("an old text of some length, to be purged with its shingles").String()))
 		j := &Job{ID: "oldjob", Options: json.RawMessage(`{}`)}
 		if err := s.CreateJob(ctx, j, []NewFile{{Name: "a", Data: []byte("x")}}); err != nil {
 			t.Fatal(err)
 		}
 		c.add(100 * 24 * time.Hour)
-		s.AddEvent(ctx, event("MID", "", nil))
+		s.AddEvent(ctx, event("MID", "", textwm.FingerprintOf("a newer text, kept").String()))
 		c.add(101 * 24 * time.Hour) // OLD is 201 days old, MID 101
-		s.AddEvent(ctx, event("NEW", "", nil))
+		s.AddEvent(ctx, event("NEW", "", ""))
 		res, err := s.Purge(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -169,6 +179,13 @@ func TestPurgeRemovesOnlyExpired(t *testing.T) {
 				t.Errorf("%s: %d events after purge, want %d", pid, len(evs), want)
 			}
 		}
+		var orphans int
+		s.rdb.QueryRow(`SELECT COUNT(*) FROM event_shingles WHERE event_id NOT IN (SELECT id FROM events)`).Scan(&orphans)
+		var kept int
+		s.rdb.QueryRow(`SELECT COUNT(*) FROM event_shingles`).Scan(&kept)
+		if orphans != 0 || kept == 0 {
+			t.Errorf("after purge: %d orphan shingles, %d kept", orphans, kept)
+		}
 		if _, _, err := s.Job(ctx, "oldjob"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("expired job still there: %v", err)
 		}
@@ -179,9 +196,9 @@ func TestExport(t *testing.T) {
 	backends(t, func(t *testing.T, open func(Options) *Store) {
 		ctx := context.Background()
 		s := open(Options{})
-		fp := uint64(0xfedcba9876543210)
-		s.AddEvent(ctx, event("E1", "00000000000000ff", &fp))
-		s.AddEvent(ctx, event("E2", "", nil))
+		fp := textwm.FingerprintOf("a text to export").String()
+		s.AddEvent(ctx, event("E1", "00000000000000ff", fp))
+		s.AddEvent(ctx, event("E2", "", ""))
 		var jb bytes.Buffer
 		n, err := s.Export(ctx, &jb, JSONL, time.Time{}, time.Time{})
 		if err != nil || n != 2 {
@@ -189,7 +206,7 @@ func TestExport(t *testing.T) {
 		}
 		lines := strings.Split(strings.TrimSpace(jb.String()), "\n")
 		var ev Event
-		if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &ev) != nil || ev.ProduceID != "E1" || *ev.Fingerprint != fp {
+		if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &ev) != nil || ev.ProduceID != "E1" || ev.Fingerprint != fp {
 			t.Fatalf("jsonl lines: %q", lines)
 		}
 		var cb bytes.Buffer
@@ -197,7 +214,7 @@ func TestExport(t *testing.T) {
 			t.Fatalf("csv: %d, %v", n, err)
 		}
 		recs, err := csv.NewReader(&cb).ReadAll()
-		if err != nil || len(recs) != 3 || recs[1][6] != "E1" || recs[1][16] != "fedcba9876543210" || recs[1][13] != `{"producer":"P"}` {
+		if err != nil || len(recs) != 3 || recs[1][6] != "E1" || recs[1][16] != fp || recs[1][13] != `{"producer":"P"}` {
 			t.Fatalf("csv: %q, %v", recs, err)
 		}
 		if _, err := s.Export(ctx, &cb, "xml", time.Time{}, time.Time{}); err == nil {
@@ -268,7 +285,7 @@ func TestJobQueue(t *testing.T) {
 		if string(c1.Job.Options) != `{"producer":"P"}` || c1.Job.KeyID != "k" {
 			t.Fatalf("claim lacks its job: %+v", c1.Job)
 		}
-		if err := s.Complete(ctx, c1, "a.jpg", []byte("out-A"), json.RawMessage(`{"ok":true}`), event("J1", "", nil)); err != nil {
+		if err := s.Complete(ctx, c1, "a.jpg", []byte("out-A"), json.RawMessage(`{"ok":true}`), event("J1", "", "")); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Fail(ctx, c2, "unsupported", "bad file"); err != nil {
@@ -281,7 +298,7 @@ func TestJobQueue(t *testing.T) {
 		if err != nil || c4.Seq != c3.Seq || c4.Attempts != 2 {
 			t.Fatalf("expired lease not reclaimed: %+v %v", c4, err)
 		}
-		if err := s.Complete(ctx, c3, "c.jpg", []byte("late"), nil, event("LATE", "", nil)); !errors.Is(err, ErrLeaseLost) {
+		if err := s.Complete(ctx, c3, "c.jpg", []byte("late"), nil, event("LATE", "", "")); !errors.Is(err, ErrLeaseLost) {
 			t.Fatalf("late completion: %v", err)
 		}
 		if evs, _ := s.EventsByProduceID(ctx, "LATE"); len(evs) != 0 {
@@ -302,7 +319,7 @@ func TestJobQueue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Complete(ctx, cl, cl.Name, append([]byte("out-"), cl.Input...), nil, event("J"+cl.Name, "", nil)); err != nil {
+			if err := s.Complete(ctx, cl, cl.Name, append([]byte("out-"), cl.Input...), nil, event("J"+cl.Name, "", "")); err != nil {
 				t.Fatal(err)
 			}
 		}
