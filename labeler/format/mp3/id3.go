@@ -34,6 +34,7 @@ type tag struct {
 	data    []byte
 	pos     []int32 // file offset of data[i]; nil when data is the stored body (offset 10+i)
 	ext     []byte  // extended header, as in data; nil when absent
+	budget  int     // bytes compressed frames may still inflate to
 	frames  []frame
 	padding []byte // data after the last frame
 }
@@ -43,7 +44,7 @@ type frame struct {
 	id         string
 	start, end int    // header start and body end in tag.data
 	flags      uint16 // status and format flags (v2.3/v2.4)
-	body       []byte // content after flags' extra bytes, unsynchronisation and compression undone; nil if encrypted
+	body       []byte // content after flags' extra bytes, unsynchronisation and compression undone; nil if encrypted or not read (see readFrames)
 }
 
 // fileOff returns the file offset of data offset i (i may be len(data)).
@@ -61,10 +62,16 @@ func (t *tag) fileOff(i int) int {
 // unsynchronised as a whole, as decoded.
 func (t *tag) raw(f frame) []byte { return t.data[f.start:f.end] }
 
-// maxDecompressed bounds the inflated size of a compressed frame: the frames
-// aigclabel reads (TXXX, GEOB, PRIV, TSSE) are small, and a zlib bomb must not
-// allocate unboundedly.
+// maxDecompressed bounds the bytes inflated from compressed frames in one tag,
+// so that zlib bombs cannot allocate unboundedly: a few megabytes of C2PA
+// manifest is the most a frame aigclabel reads is expected to hold.
 const maxDecompressed = 16 << 20
+
+// readFrames are the frame IDs whose content Read looks at; the others are
+// only located.
+var readFrames = map[string]bool{
+	"TXXX": true, "TXX": true, "GEOB": true, "GEO": true, "PRIV": true, "TSSE": true, "TSS": true,
+}
 
 // parseTag reads the ID3v2 tag at the start of b, or returns nil when b has
 // none. Every size is checked against the bytes present.
@@ -75,7 +82,7 @@ func parseTag(b []byte) (*tag, error) {
 	if len(b) < 10 {
 		return nil, format.Errorf(format.MP3, 0, "ID3v2 header cut short (%d bytes)", len(b))
 	}
-	t := &tag{major: b[3], flags: b[5]}
+	t := &tag{major: b[3], flags: b[5], budget: maxDecompressed}
 	if t.major < 2 || t.major > 4 || b[4] == 0xFF {
 		return nil, &format.UnsupportedError{Format: format.MP3, Msg: fmt.Sprintf("ID3v2 version 2.%d.%d tag", t.major, b[4])}
 	}
@@ -194,9 +201,11 @@ func (t *tag) parseFrames(off int) error {
 			return format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2 frame %s declares %d bytes, %d left in the tag", id, size, len(d)-off-hl)
 		}
 		f := frame{id: string(id), start: off, end: off + hl + size, flags: flags}
-		var err error
-		if f.body, err = t.frameBody(d[off+hl:f.end], flags); err != nil {
-			return format.Errorf(format.MP3, int64(t.fileOff(off)), "ID3v2 frame %s: %v", id, err)
+		if readFrames[f.id] {
+			var err error
+			if f.body, err = t.frameBody(d[off+hl:f.end], flags); err != nil {
+				return format.Errorf(format.MP3, int64(t.fileOff(off)), "ID3v2 frame %s: %v", id, err)
+			}
 		}
 		t.frames = append(t.frames, f)
 		off = f.end
@@ -306,13 +315,14 @@ func (t *tag) frameBody(p []byte, flags uint16) ([]byte, error) {
 		if err != nil {
 			return nil, errString("compressed frame: " + err.Error())
 		}
-		out, err := io.ReadAll(io.LimitReader(r, maxDecompressed+1))
+		out, err := io.ReadAll(io.LimitReader(r, int64(t.budget)+1))
 		if err != nil {
 			return nil, errString("compressed frame: " + err.Error())
 		}
-		if len(out) > maxDecompressed {
-			return nil, errString("compressed frame inflates beyond 16 MiB")
+		if len(out) > t.budget {
+			return nil, errString("compressed frames inflate beyond 16 MiB")
 		}
+		t.budget -= len(out)
 		p = out
 	}
 	return p, nil

@@ -386,6 +386,15 @@ func TestMalformed(t *testing.T) {
 		{"ext header size", set(good, 5, flagExtHeader), false},
 		{"DLI past frame", append(tagBytes(4, 0, frame24("TXXX", v24DataLen, []byte{1, 2}), 0), audio...), false},
 		{"bad zlib", append(tagBytes(4, 0, frame24("TXXX", v24Compressed, []byte("not zlib")), 0), audio...), false},
+		{"zlib bomb", func() []byte {
+			// Three frames of 8 MiB each, compressed to about 8 KiB each.
+			var z bytes.Buffer
+			zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+			zw.Write(append(txxxBody(3, "X", ""), make([]byte, 8<<20)...))
+			zw.Close()
+			fr := frame24("TXXX", v24Compressed, z.Bytes())
+			return append(tagBytes(4, 0, cat(fr, fr, fr), 0), audio...)
+		}(), false},
 		{"version 2.5", set(good, 3, 5), true},
 		{"compressed v2.2", set(set(good, 3, 2), 5, 0x40), true},
 	} {
