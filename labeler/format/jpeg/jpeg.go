@@ -78,8 +78,8 @@ type file struct {
 	rest int
 }
 
-func errorf(off int, format_ string, args ...any) error {
-	return format.Errorf(format.JPEG, int64(off), format_, args...)
+func errorf(off int, msg string, args ...any) error {
+	return format.Errorf(format.JPEG, int64(off), msg, args...)
 }
 
 func parse(b []byte) (*file, error) {

@@ -68,8 +68,8 @@ type text struct {
 	header     int // iTXt: bytes before the text (keyword through translated keyword)
 }
 
-func errorf(off int, format_ string, args ...any) error {
-	return format.Errorf(format.PNG, int64(off), format_, args...)
+func errorf(off int, msg string, args ...any) error {
+	return format.Errorf(format.PNG, int64(off), msg, args...)
 }
 
 // file is a parsed PNG: its chunks through IEND and where trailing bytes (if

@@ -58,8 +58,8 @@ type file struct {
 	rest   int // bytes after the RIFF data
 }
 
-func errorf(off int, format_ string, args ...any) error {
-	return format.Errorf(format.WebP, int64(off), format_, args...)
+func errorf(off int, msg string, args ...any) error {
+	return format.Errorf(format.WebP, int64(off), msg, args...)
 }
 
 func parse(b []byte) (*file, error) {

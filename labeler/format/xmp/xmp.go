@@ -78,7 +78,6 @@ type Info struct {
 	orient  [][2]int        // tiff:Orientation values (element text or attribute value)
 	unbound map[string]bool // prefixes used without a declaration
 	rdf     *target         // rdf:RDF, when there is no rdf:Description
-	dataEnd int             // bytes of the packet the XML parse covered
 }
 
 // target is an element a new property can be inserted into.
@@ -196,7 +195,6 @@ func Parse(packet []byte) (*Info, error) {
 			info.endElement(el, off, end)
 		}
 	}
-	info.dataEnd = int(d.InputOffset())
 	return info, nil
 }
 
