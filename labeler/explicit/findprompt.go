@@ -50,6 +50,20 @@ var rhythmTemplate = func() []float64 {
 	return t
 }()
 
+// mono returns the average of the channels at sample i. Detectors read it
+// on the fly rather than building a mono copy: hours of audio would need
+// gigabytes for it.
+func mono(samples [][]float32, i int) float64 {
+	if len(samples) == 1 {
+		return float64(samples[0][i])
+	}
+	var s float64
+	for _, ch := range samples {
+		s += float64(ch[i])
+	}
+	return s / float64(len(samples))
+}
+
 // toneShare returns, per frame of frameMs, the share of the signal's energy
 // at ToneHz in a window of two frames (Goertzel), in [0, 1] for a pure tone.
 func toneShare(samples [][]float32, rate int) []float64 {
@@ -59,23 +73,14 @@ func toneShare(samples [][]float32, rate int) []float64 {
 	if hop < 1 || n < win {
 		return nil
 	}
-	nc := float64(len(samples))
-	mono := make([]float64, n)
-	for _, ch := range samples {
-		for i, v := range ch {
-			mono[i] += float64(v)
-		}
-	}
-	for i := range mono {
-		mono[i] /= nc
-	}
 	coef := 2 * math.Cos(2*math.Pi*ToneHz/float64(rate))
 	floor := float64(win) * 1e-8 // -80 dBFS: silence is not "tone"
 	frames := (n-win)/hop + 1
 	share := make([]float64, frames)
 	for f := range share {
 		var s1, s2, e float64
-		for _, x := range mono[f*hop : f*hop+win] {
+		for i := f * hop; i < f*hop+win; i++ {
+			x := mono(samples, i)
 			s0 := x + float64(coef*s1) - s2
 			s2, s1 = s1, s0
 			e += float64(x * x)

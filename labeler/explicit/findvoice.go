@@ -3,13 +3,11 @@ package explicit
 import (
 	"math"
 	"sync"
-
-	"github.com/aigclabel/aigclabel/labeler/explicit/resample"
 )
 
 // MinVoiceCorrelation is the score FindPrompt requires for the voice prompt:
 // the correlation of log band energies over time (each band's mean removed)
-// with those of the embedded clip. Labeled corpus audio scores 0.62-0.88
+// with those of the embedded clip. Labeled corpus audio scores 0.64-0.89
 // (clean, halved, 30 dB noise, MP3 64k; lowest under speech); the best
 // offset in unlabeled corpus audio (speech included) scores at most 0.22.
 // The rhythm has the wider margin: prefer it (or both) where detection matters.
@@ -25,35 +23,41 @@ var voiceBands = func() []float64 {
 	return f
 }()
 
-// voiceFeatures returns frames x bands log energies of a 16 kHz signal, each
-// frame with its mean over bands and time removed later by the correlation.
-func voiceFeatures(x []float64) [][]float64 {
-	hop := refRate * frameMs / 1000
+// voiceFeatures returns the log energy at each of voiceBands, every frameMs
+// over two frames (Goertzel), frame after frame in one slice, and the number
+// of frames. It works at the signal's own rate: the window holds a rate-
+// dependent number of samples, which only adds a constant to each band's
+// log energy, and the correlation removes each band's mean.
+func voiceFeatures(samples [][]float32, rate int) ([]float64, int) {
+	n := len(samples[0])
+	hop := rate * frameMs / 1000
 	win := 2 * hop
-	if len(x) < win {
-		return nil
+	if hop < 1 || n < win {
+		return nil, 0
 	}
-	frames := (len(x)-win)/hop + 1
-	coefs := make([]float64, len(voiceBands))
+	frames := (n-win)/hop + 1
+	nb := len(voiceBands)
+	coefs := make([]float64, nb)
 	for i, hz := range voiceBands {
-		coefs[i] = 2 * math.Cos(2*math.Pi*hz/refRate)
+		coefs[i] = 2 * math.Cos(2*math.Pi*hz/float64(rate))
 	}
-	out := make([][]float64, frames)
-	for f := range out {
-		seg := x[f*hop : f*hop+win]
-		row := make([]float64, len(coefs))
+	x := make([]float64, win)
+	out := make([]float64, frames*nb)
+	for f := range frames {
+		for i := range x {
+			x[i] = mono(samples, f*hop+i)
+		}
 		for b, c := range coefs {
 			var s1, s2 float64
-			for _, v := range seg {
+			for _, v := range x {
 				s0 := v + float64(c*s1) - s2
 				s2, s1 = s1, s0
 			}
 			p := float64(s1*s1) + float64(s2*s2) - float64(c*float64(s1*s2))
-			row[b] = math.Log(p + 1e-4)
+			out[f*nb+b] = math.Log(p/float64(win) + 1e-6)
 		}
-		out[f] = row
 	}
-	return out
+	return out, frames
 }
 
 var (
@@ -65,11 +69,12 @@ var (
 
 func voiceTemplate() ([]float64, float64, int) {
 	voiceOnce.Do(func() {
-		feat := voiceFeatures(voice16k())
-		voiceLen = len(feat)
-		for _, row := range feat {
-			voiceTmpl = append(voiceTmpl, row...)
+		clip := voice16k()
+		c32 := make([]float32, len(clip))
+		for i, v := range clip {
+			c32[i] = float32(v)
 		}
+		voiceTmpl, voiceLen = voiceFeatures([][]float32{c32}, refRate)
 		nb := len(voiceBands)
 		for b := range nb {
 			var m float64
@@ -95,37 +100,20 @@ func voiceScores(samples [][]float32, rate int) []float64 {
 	if len(samples) == 0 || len(samples[0]) == 0 {
 		return nil
 	}
-	mono := make([]float64, len(samples[0]))
-	for _, ch := range samples {
-		for i, v := range ch {
-			mono[i] += float64(v)
-		}
+	if rate < 8000 {
+		return nil // the bands reach 4 kHz
 	}
-	for i := range mono {
-		mono[i] /= float64(len(samples))
-	}
-	if rate != refRate {
-		r, err := resample.New(rate, refRate)
-		if err != nil {
-			return nil
-		}
-		mono = r.Resample(mono)
-	}
-	feat := voiceFeatures(mono)
+	flat, frames := voiceFeatures(samples, rate)
 	tmpl, tnorm, tl := voiceTemplate()
-	if len(feat) < tl || tnorm == 0 {
+	if frames < tl || tnorm == 0 {
 		return nil
 	}
 	nb := len(voiceBands)
-	flat := make([]float64, 0, len(feat)*nb)
-	for _, row := range feat {
-		flat = append(flat, row...)
-	}
 	// Per band, the window's mean is removed (the template's already is):
 	// a fixed spectral tilt (the program under the prompt, a codec's
 	// filtering) does not count. Running sums give each window's per-band
 	// sum and sum of squares.
-	scores := make([]float64, len(feat)-tl+1)
+	scores := make([]float64, frames-tl+1)
 	sum := make([]float64, nb)
 	sq := make([]float64, nb)
 	for f := range tl {
