@@ -83,6 +83,7 @@ package textwm
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -114,6 +115,9 @@ type Result struct {
 	Marks        int `json:"marks"`
 	Symbols      int `json:"symbols"`
 	SymbolErrors int `json:"symbolErrors"`
+	// BitErrors counts the bits, 8 per symbol read, that differ from the
+	// payload's code symbols (comparable to the image watermark's count).
+	BitErrors int `json:"bitErrors"`
 	// Copies is Marks / 12: how many times over the marks read could carry
 	// the payload.
 	Copies int `json:"copies"`
@@ -411,21 +415,22 @@ func read(text string, k *keyed) (pts []point, marks int) {
 		votes[idx][val]++
 		marks++
 	})
-	for idx := 0; idx < codeN; idx++ {
+	for idx, vs := range votes {
 		best, n, tie := 0, 0, false
-		for val := 0; val < fieldP; val++ {
-			c := votes[idx][val]
+		for val, c := range vs {
 			switch {
 			case c > n:
 				best, n, tie = val, c, false
-			case c == n && c > 0:
+			case c == n:
 				tie = true
 			}
 		}
-		if n > 0 && !tie {
+		if !tie {
 			pts = append(pts, point{idx, best})
 		}
 	}
+	// Map order is random; the decoder gets the points in index order.
+	slices.SortFunc(pts, func(a, b point) int { return a.idx - b.idx })
 	return pts, marks
 }
 
@@ -446,6 +451,9 @@ func Detect(text string, key []byte) Result {
 		return res
 	}
 	res.Found, res.Payload, res.SymbolErrors = true, id, errs
+	for _, p := range pts {
+		res.BitErrors += bits.OnesCount8(uint8(p.val ^ eval(msg, p.idx+1)))
+	}
 	res.Confidence = falsePositive(len(pts), errs)
 	return res
 }
@@ -475,11 +483,7 @@ func Compare(text string, key []byte, id uint64) Comparison {
 		if p.val == code[p.idx] {
 			c.Agree++
 		}
-		diff := uint8(p.val ^ code[p.idx])
-		for ; diff != 0; diff &= diff - 1 {
-			c.BitAgree--
-		}
-		c.BitAgree += 8
+		c.BitAgree += 8 - bits.OnesCount8(uint8(p.val^code[p.idx]))
 	}
 	return c
 }

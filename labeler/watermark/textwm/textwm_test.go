@@ -48,6 +48,9 @@ func wantFound(t *testing.T, what, text string) Result {
 	if r.Found && r.Confidence > 1e-6 {
 		t.Errorf("%s: false-positive bound %g above 1e-6", what, r.Confidence)
 	}
+	if r.BitErrors < r.SymbolErrors || r.BitErrors > 8*r.SymbolErrors {
+		t.Errorf("%s: %d bit errors for %d symbol errors", what, r.BitErrors, r.SymbolErrors)
+	}
 	return r
 }
 
