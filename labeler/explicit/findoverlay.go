@@ -56,16 +56,22 @@ func FindOverlay(img image.Image) []OverlayFinding {
 
 // bestOverlays returns the best candidate at each position, however weak.
 func bestOverlays(img image.Image) []OverlayFinding {
-	src := toNRGBA(img)
-	w0, h0 := src.Rect.Dx(), src.Rect.Dy()
+	w0, h0 := img.Bounds().Dx(), img.Bounds().Dy()
 	side0 := min(w0, h0)
 	if side0 < MinImageSide {
 		return nil
 	}
+	// Every level is a multiple k = k0*m of the base reduction k0 (the one
+	// the smallest label needs), computed once, band by band, so a 100 MP
+	// image never needs a full-resolution copy; levels come from the base's
+	// summed-area table.
+	k0 := max(1, int(float64(side0)*MinSizePercent/100/workInk))
+	wb, hb := w0/k0, h0/k0
+	sat := summedArea(lumaBase(img, k0), wb, hb)
 	f := labelfont.Default()
 	var b sfnt.Buffer
-	sat := summedLuma(src)
 	levels := map[int][]float64{}
+	bounds := image.Rect(0, 0, w0, h0)
 	best := map[Position]OverlayFinding{}
 	for _, text := range Wordings {
 		span, upem, err := cjkSpan(f, &b, text)
@@ -74,12 +80,13 @@ func bestOverlays(img image.Image) []OverlayFinding {
 		}
 		for pct := MinSizePercent; pct <= MaxSizePercent; pct *= sizeStep {
 			ink0 := float64(side0) * pct / 100 // ink height at full size, px
-			k := max(1, int(ink0/workInk))
-			wk, hk := w0/k, h0/k
-			g, ok := levels[k]
+			m := max(1, int(ink0/workInk)/k0)
+			k := k0 * m
+			wk, hk := wb/m, hb/m
+			g, ok := levels[m]
 			if !ok {
-				g = reduce(sat, w0, h0, k)
-				levels[k] = g
+				g = reduce(sat, wb, hb, m)
+				levels[m] = g
 			}
 			// ppem (26.6) giving that ink height at the reduction.
 			ppem := fixed.Int26_6(ink0 / float64(k) * 64 * float64(upem) * 64 / float64(span))
@@ -101,7 +108,7 @@ func bestOverlays(img image.Image) []OverlayFinding {
 				if sc > best[pos].Score {
 					r := image.Rect(at.X*k, at.Y*k, (at.X+tw)*k, (at.Y+th)*k)
 					best[pos] = OverlayFinding{
-						Text: text, Position: pos, Box: r.Intersect(src.Rect),
+						Text: text, Position: pos, Box: r.Intersect(bounds),
 						SizePercent: math.Round(pct*10) / 10, Score: math.Round(sc*1000) / 1000,
 					}
 				}
@@ -149,36 +156,68 @@ func cjkSpan(f *sfnt.Font, b *sfnt.Buffer, text string) (int64, int64, error) {
 	return int64(bot - top), int64(upem), nil
 }
 
-// summedLuma returns the summed-area table of the image's luma (BT.601,
-// times 1000): entry (x, y) of the (w+1) x (h+1) table is the sum over
-// [0,x) x [0,y). Box reductions of any factor then cost one pass over the
-// reduced image.
-func summedLuma(src *image.NRGBA) []int64 {
-	w, h := src.Rect.Dx(), src.Rect.Dy()
-	sat := make([]int64, (w+1)*(h+1))
+// lumaBase returns the image's luma (BT.601, 0..255) averaged over k x k
+// blocks: (w/k) x (h/k) values. It converts k rows at a time.
+func lumaBase(img image.Image, k int) []float64 {
+	r := img.Bounds()
+	wb, hb := r.Dx()/k, r.Dy()/k
+	out := make([]float64, wb*hb)
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	var whole *image.NRGBA
+	if !ok {
+		whole = toNRGBA(img)
+	}
+	sums := make([]int64, wb)
+	for y := range hb {
+		var band *image.NRGBA
+		if ok {
+			band = toNRGBA(sub.SubImage(image.Rect(r.Min.X, r.Min.Y+y*k, r.Max.X, r.Min.Y+(y+1)*k)))
+		} else {
+			band = whole.SubImage(image.Rect(0, y*k, whole.Rect.Dx(), (y+1)*k)).(*image.NRGBA)
+		}
+		clear(sums)
+		for dy := range k {
+			row := band.Pix[band.PixOffset(band.Rect.Min.X, band.Rect.Min.Y+dy):]
+			for x := range wb * k {
+				p := row[4*x : 4*x+3]
+				sums[x/k] += int64(299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]))
+			}
+		}
+		d := float64(1000 * k * k)
+		for x, v := range sums {
+			out[y*wb+x] = float64(v) / d
+		}
+	}
+	return out
+}
+
+// summedArea returns the summed-area table of a w x h grid: entry (x, y) of
+// the (w+1) x (h+1) table is the sum over [0,x) x [0,y).
+func summedArea(g []float64, w, h int) []float64 {
+	sat := make([]float64, (w+1)*(h+1))
 	for y := range h {
-		row := src.Pix[y*src.Stride:]
-		var acc int64
+		var acc float64
 		above, cur := sat[y*(w+1):], sat[(y+1)*(w+1):]
 		for x := range w {
-			p := row[4*x : 4*x+3]
-			acc += int64(299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]))
+			acc += g[y*w+x]
 			cur[x+1] = above[x+1] + acc
 		}
 	}
 	return sat
 }
 
-// reduce returns the luma (0..255) box-filtered by k: (w/k) x (h/k) values.
-func reduce(sat []int64, w, h, k int) []float64 {
-	wk, hk := w/k, h/k
+// reduce returns the w x h grid behind sat averaged over m x m blocks.
+func reduce(sat []float64, w, h, m int) []float64 {
+	wk, hk := w/m, h/m
 	g := make([]float64, wk*hk)
-	d := float64(1000 * k * k)
+	d := float64(m * m)
 	for y := range hk {
-		a, b := sat[y*k*(w+1):], sat[(y+1)*k*(w+1):]
+		a, b := sat[y*m*(w+1):], sat[(y+1)*m*(w+1):]
 		for x := range wk {
-			x0, x1 := x*k, (x+1)*k
-			g[y*wk+x] = float64(b[x1]-b[x0]-a[x1]+a[x0]) / d
+			x0, x1 := x*m, (x+1)*m
+			g[y*wk+x] = (b[x1] - b[x0] - a[x1] + a[x0]) / d
 		}
 	}
 	return g
