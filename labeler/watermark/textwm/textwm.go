@@ -26,8 +26,10 @@
 // Characters measured and not used: U+200B ZERO WIDTH SPACE (Chromium drops
 // the collapsible space before it when copying, and it adds a line-break
 // opportunity), ZWJ (joins emoji and Indic conjuncts), U+2060 WORD JOINER and
-// U+FEFF (survive, but carry one bit each where a selector carries 7.9, and
-// U+FEFF is stripped as a byte-order mark), VS1-VS16 (standardized variation
+// U+FEFF (they survive, but only a handful of such zero-width characters do,
+// so each would carry one or two bits where a selector carries 7.9; WORD
+// JOINER also forbids a line break, and U+FEFF is stripped as a byte-order
+// mark), VS1-VS16 (standardized variation
 // sequences exist for CJK punctuation and ideographs, and VS15/VS16 switch
 // emoji presentation), tag characters (96 values only, and tag sequences
 // after emoji are flags).
