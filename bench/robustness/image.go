@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"image"
 	"image/color"
@@ -26,6 +27,10 @@ import (
 )
 
 func init() { register("image", runImage) }
+
+// examplesDir, when set, receives before/after/difference PNGs for two
+// corpus images (crops at 1:1, the difference amplified 16x around grey).
+var examplesDir = flag.String("image-examples", "", "write watermark before/after/difference PNGs to this directory")
 
 // attack is one transformation a marked image may meet after labeling.
 type attack struct {
@@ -193,8 +198,15 @@ func loadImages(dir string, quick bool) ([]corpusImage, error) {
 		rel, _ := filepath.Rel(dir, p)
 		out = append(out, corpusImage{rel, img})
 	}
-	if quick && len(out) > 5 {
-		out = out[:5]
+	if quick { // a diverse subset: textured, smooth, flat page, large JPEG
+		var q []corpusImage
+		for _, ci := range out {
+			switch filepath.Base(ci.name) {
+			case "kodim01.png", "kodim05.png", "kodim23.png", "c2pa_no_manifest.jpg", "C.jpg":
+				q = append(q, ci)
+			}
+		}
+		out = q
 	}
 	return out, nil
 }
@@ -219,6 +231,11 @@ func runImage(cfg *config) error {
 		fmt.Fprintln(out, "NOTE: cwebp/dwebp not found: the WebP attack is skipped (apt-get install webp).")
 	}
 	key := payload.DevKey
+	if *examplesDir != "" {
+		if err := writeExamples(cfg.CorpusDir, *examplesDir, key); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(out, "## Image watermark\n\nCorpus: %d images from %s; payload 64 bits; key: the development key; default strength (target PSNR %.1f dB).\n\n", len(imgs), cfg.CorpusDir, imagewm.DefaultPSNR)
 
 	// Embed every image once (sequentially, for the CPU-time figures).
@@ -561,20 +578,20 @@ func falsePositives(imgs []corpusImage, attacks []attack, key []byte, trials int
 	return found, tested, time.Since(start)
 }
 
-// randomCrop takes a random crop of 256 to 640 px per side (or the whole image).
+// randomCrop takes a random crop of 256 to 480 px per side (or the whole image).
 func randomCrop(src image.Image, r *rand.Rand) image.Image {
 	b := src.Bounds()
-	w := min(b.Dx(), 256+r.IntN(385))
-	h := min(b.Dy(), 256+r.IntN(385))
+	w := min(b.Dx(), 256+r.IntN(225))
+	h := min(b.Dy(), 256+r.IntN(225))
 	x := b.Min.X + r.IntN(b.Dx()-w+1)
 	y := b.Min.Y + r.IntN(b.Dy()-h+1)
 	return imaging.Crop(src, image.Rect(x, y, x+w, y+h))
 }
 
-// synthetic draws an unmarked image: noise, a gradient, random rectangles
+// synthetic draws an unmarked image (256 to 480 px per side): noise, a gradient, random rectangles
 // and circles, or a text-like page of dark strokes on white.
 func synthetic(r *rand.Rand) image.Image {
-	w, h := 256+r.IntN(385), 256+r.IntN(385)
+	w, h := 256+r.IntN(225), 256+r.IntN(225)
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	kind := r.IntN(4)
 	base := [3]float64{r.Float64() * 255, r.Float64() * 255, r.Float64() * 255}
@@ -630,4 +647,39 @@ func synthetic(r *rand.Rand) image.Image {
 		}
 	}
 	return img
+}
+
+// writeExamples writes, for a smooth and a textured corpus photo, a 1:1 crop
+// of the original, of the marked image, and of their difference amplified
+// 16x around mid-grey, so the mark can be looked at.
+func writeExamples(corpus, dir string, key []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"kodim23", "kodim05"} {
+		src, err := imaging.Open(filepath.Join(corpus, "images", name+".png"))
+		if err != nil {
+			return err
+		}
+		m, err := imagewm.Embed(src, 0x0123456789abcdef, key, imagewm.Options{})
+		if err != nil {
+			return err
+		}
+		rect := image.Rect(224, 128, 224+320, 128+256)
+		before, after := imaging.Crop(src, rect), imaging.Crop(m, rect)
+		diff := image.NewNRGBA(before.Bounds())
+		for i := 0; i < len(diff.Pix); i += 4 {
+			for c := 0; c < 3; c++ {
+				d := 128 + 16*(float64(after.Pix[i+c])-float64(before.Pix[i+c]))
+				diff.Pix[i+c] = uint8(math.Max(0, math.Min(255, d)))
+			}
+			diff.Pix[i+3] = 255
+		}
+		for suffix, img := range map[string]image.Image{"before": before, "after": after, "diff16x": diff} {
+			if err := imaging.Save(img, filepath.Join(dir, name+"_"+suffix+".png")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
