@@ -165,6 +165,24 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Web == nil {
 		cfg.Web = web.Handler()
 	}
+	if cfg.Sealer != nil {
+		// Publish (and trust) the server's own sealing key, unless the key
+		// set names it already.
+		ks := &sign.KeySet{}
+		if cfg.KeySet != nil {
+			ks.Keys = append(ks.Keys, cfg.KeySet.Keys...)
+		}
+		known := false
+		for _, k := range ks.Keys {
+			known = known || k.KeyID == cfg.Sealer.KeyID()
+		}
+		if !known {
+			if err := ks.AddKey(sign.KeyEntry{KeyID: cfg.Sealer.KeyID(), Public: cfg.Sealer.Public(), Comment: "aigclabel server sealing key"}); err != nil {
+				return nil, fmt.Errorf("server: publishing the sealing key: %w", err)
+			}
+		}
+		cfg.KeySet = ks
+	}
 	var id [6]byte
 	rand.Read(id[:])
 	s := &Server{

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aigclabel/aigclabel/detect"
+	"github.com/aigclabel/aigclabel/labeler/sign"
 	"github.com/aigclabel/aigclabel/server/store"
 	"github.com/aigclabel/aigclabel/server/store/storetest"
 )
@@ -790,5 +792,33 @@ func TestTwoServersSharePostgres(t *testing.T) {
 	evs, err := a.st.EventsByJob(context.Background(), job.ID)
 	if err != nil || len(evs) != n {
 		t.Fatalf("%d registry rows for %d files (%v)", len(evs), n, err)
+	}
+}
+
+// TestSealedLabels runs a server with a sealing key: labels carry a seal,
+// /keys publishes the key, and /verify finds the seal valid.
+func TestSealedLabels(t *testing.T) {
+	priv, err := sign.GenerateKey(sign.Ed25519, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := sign.NewSealer(priv, "", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := start(t, func(c *Config) { c.Sealer = sealer })
+	resp, out := e.do("POST", "/api/v1/label", e.producer, bytes.NewReader(testPNG(t, 60)))
+	if resp.StatusCode != 200 {
+		t.Fatalf("label: %d %s", resp.StatusCode, out)
+	}
+	_, body := e.do("GET", "/api/v1/keys", "", nil)
+	ks, err := sign.ParseKeySet(body)
+	if err != nil || len(ks.Keys) != 1 || ks.Keys[0].KeyID != sealer.KeyID() || !ks.Keys[0].Public.Equal(sealer.Public()) {
+		t.Fatalf("key set %s: %v", body, err)
+	}
+	_, body = e.do("POST", "/api/v1/verify", "", bytes.NewReader(out))
+	var v Verification
+	if err := json.Unmarshal(body, &v); err != nil || v.AIGC == nil || v.AIGC.ReservedCode1 == "" || v.Seal == nil || v.Seal.Producer.Status != sign.StatusValid {
+		t.Fatalf("verify: %s", body)
 	}
 }

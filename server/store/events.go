@@ -57,8 +57,9 @@ type pendingEvent struct {
 	done chan error
 }
 
-// AddEvent records ev, setting its ID (and its Time when zero). It returns
-// once the row is committed. Concurrent calls are committed together in one
+// AddEvent records ev, setting its Time when zero (and its ID for text
+// events; other rows get theirs from the database, read back by lookups).
+// It returns once the row is committed. Concurrent calls are committed together in one
 // transaction (group commit), which is what lets one SQLite file keep up with
 // thousands of labels per second.
 func (s *Store) AddEvent(ctx context.Context, ev *Event) error {
@@ -108,15 +109,37 @@ func (s *Store) commitEvents(group []pendingEvent) error {
 		return fmt.Errorf("store: recording events: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.q(insertEvent))
-	if err != nil {
-		return fmt.Errorf("store: recording events: %w", err)
-	}
-	defer stmt.Close()
+	// Events without a fingerprint (all but text) go in multi-row INSERTs:
+	// one statement for many rows is what keeps the pure-Go SQLite fast.
+	var plain []*Event
+	var stmt *sql.Stmt
 	for _, p := range group {
+		if p.ev.Fingerprint == "" {
+			plain = append(plain, p.ev)
+			continue
+		}
+		if stmt == nil {
+			if stmt, err = tx.PrepareContext(ctx, s.q(insertEvent)); err != nil {
+				return fmt.Errorf("store: recording events: %w", err)
+			}
+			defer stmt.Close()
+		}
 		if err := s.insertEvent(ctx, tx, stmt, p.ev); err != nil {
 			return fmt.Errorf("store: recording an event: %w", err)
 		}
+	}
+	for len(plain) > 0 {
+		n := min(len(plain), 40)
+		q, _, _ := strings.Cut(insertEvent, " RETURNING")
+		q += strings.Repeat(", "+q[strings.LastIndex(q, "("):], n-1)
+		args := make([]any, 0, n*21)
+		for _, ev := range plain[:n] {
+			args = append(args, eventArgs(ev)...)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			return fmt.Errorf("store: recording events: %w", err)
+		}
+		plain = plain[n:]
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: recording events: %w", err)
