@@ -1,0 +1,276 @@
+// Package audiowm is aigclabel's invisible audio watermark: blind (detection
+// needs no original), keyed, carrying the 64-bit watermark ID, and robust to
+// lossy coding (MP3, AAC), resampling, volume changes, low-pass filtering,
+// noise, cutting, and tempo or speed changes of a few percent.
+//
+// # Mark
+//
+// All marking happens on a mono, 8 kHz, band-limited image of the signal,
+// so that the mark is the same whatever the file's rate and channels. That
+// image is cut into tiles: time slots of 1/8 s and 32 frequency bands of
+// 93.75 Hz between 500 Hz and 3500 Hz, a band that survives 64 kbit/s MP3,
+// a 4 kHz low-pass and telephone-rate resampling. A period of 16 slots
+// (2 s) holds 512 tiles; a keyed permutation makes 96 of them sync tiles and
+// spreads the 282 code bits of package payload over the other 416. Every
+// tile has a keyed sign (chip). The period repeats over the whole signal, so
+// any 2 s of marked audio holds a whole copy of the code.
+//
+// A tile's feature is its energy relative to the mean of the same band over
+// the five slots around it. Embedding multiplies each tile's STFT
+// coefficients by a gain 1 ± a so that feature·chip·bit reaches a margin
+// (informed embedding: tiles the host already favours get little, the others
+// what they need, within a cap). The change is therefore proportional to the
+// local band energy (the signal masks it), and is a slow (8 Hz) modulation
+// of band levels by a fraction of a decibel. The difference signal is
+// brought back to the file's rate with a windowed-sinc filter, scaled so that
+// the SNR against the original is at least Options.SNR, and added to every
+// channel.
+//
+// # Detection
+//
+// Detect takes the 8 kHz mono image, a short-time spectrum every 8 ms, and
+// band energies. For every time-scale factor between 0.975 and 1.025 (tempo
+// or speed changes), with band edges either kept (tempo) or scaled too
+// (speed), every slot offset and every phase within the period, the sync
+// tiles' normalised correlation scores the alignment; the best
+// MaxCandidates alignments are decoded by the Viterbi decoder of package
+// payload. Long signals are searched in windows of 8 s every 4 s, so drift
+// never accumulates and each window is decoded on its own; the seconds whose
+// tiles agree with the found payload are reported as Segments.
+//
+// # False positives
+//
+// A payload is reported only when its CRC-24 matches and at most
+// payload.MaxBitErrors of the 282 hard decisions disagree with its codeword,
+// which an unmarked signal passes with probability at most
+// payload.FalsePositive(MaxBitErrors) ≈ 2.6e-9 per decode. Detect makes at
+// most MaxCandidates decodes per window, and a minute holds 15 windows, so
+// the bound is 60 × 2.6e-9 ≈ 1.6e-7 per minute of audio. Result.Confidence
+// is the number of decodes made times payload.FalsePositive(BitErrors).
+//
+// # Determinism
+//
+// Embed's output is bit-identical on every platform (see dsp.go).
+package audiowm
+
+import (
+	"errors"
+	"math"
+
+	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
+)
+
+// DevKey is the public development key (payload.DevKey), for tests only.
+var DevKey = payload.DevKey
+
+// Geometry of the mark; see the package documentation.
+const (
+	rate8          = 8000 // the rate of the marking domain
+	cutoff8        = 3800 // its band limit, Hz
+	fftN           = 512  // STFT size at rate8 (64 ms, 15.625 Hz bins)
+	embedHop       = 128  // STFT hop when embedding (16 ms)
+	detectHop      = 64   // STFT hop when detecting (8 ms)
+	slotsPerSecond = 4
+	periodSlots    = 16
+	bands          = 36
+	firstBin       = 24 // 375 Hz
+	binsPerBand    = 6  // 93.75 Hz
+	tilesPerPeriod = periodSlots * bands
+	halves         = 2 * bands // half-bands, 3 bins each
+	syncTiles      = 96
+	// framesPerSlot is the detection STFT frames per slot (250 ms / 8 ms).
+	framesPerSlot = float64(rate8) / detectHop / slotsPerSecond
+)
+
+// DefaultSNR is the default minimum SNR of the marked signal against the
+// original, in dB.
+const DefaultSNR = 33.0
+
+// MinDuration is the shortest signal, in seconds, that Embed marks and
+// Detect searches.
+const MinDuration = 2.0
+
+// MaxCandidates bounds the payload decodes per 8-second detection window.
+const MaxCandidates = 4
+
+// Rates outside [MinRate, MaxRate] Hz are refused.
+const (
+	MinRate = 8000
+	MaxRate = 192000
+)
+
+// Errors for signals that cannot carry or be searched for a mark.
+var (
+	// ErrTooShort: the signal is shorter than MinDuration.
+	ErrTooShort = errors.New("audiowm: audio too short to carry a watermark")
+	// ErrSilent: the signal has too little energy between 500 Hz and
+	// 3.5 kHz to carry a mark (silence, or only very low or high tones).
+	ErrSilent = errors.New("audiowm: audio too quiet in the 500-3500 Hz band to carry a watermark")
+	// ErrRate: the sample rate is outside [MinRate, MaxRate].
+	ErrRate = errors.New("audiowm: unsupported sample rate")
+	// ErrChannels: no channels, or channels of different lengths.
+	ErrChannels = errors.New("audiowm: no channels or channels of unequal length")
+	// ErrNoKey: the key is empty.
+	ErrNoKey = errors.New("audiowm: empty watermark key")
+)
+
+// Options tunes Embed. The zero value means the defaults.
+type Options struct {
+	// SNR is the minimum SNR of the marked signal against the original,
+	// in dB; 0 means DefaultSNR. The mark is weakened, never strengthened,
+	// to meet it.
+	SNR float64
+}
+
+// Segment is a stretch of the searched signal that carries the mark.
+type Segment struct {
+	// Start and End are in seconds from the start of the signal, at
+	// 1-second resolution.
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+}
+
+// Result is what Detect reports.
+type Result struct {
+	// Found reports a valid payload.
+	Found bool `json:"found"`
+	// Payload is the watermark ID when Found.
+	Payload uint64 `json:"payload"`
+	// Confidence is the probability that unmarked audio would give a
+	// payload this good (a false-positive probability; lower is surer).
+	// It is 1 when nothing was found.
+	Confidence float64 `json:"confidence"`
+	// BitErrors is the number of code bits (of 282) corrected in the best
+	// window.
+	BitErrors int `json:"bitErrors"`
+	// Segments are the seconds that carry the found payload, merged into
+	// runs; empty when nothing was found.
+	Segments []Segment `json:"segments,omitempty"`
+}
+
+// layout is the keyed arrangement of one period's tiles.
+type layout struct {
+	chip [tilesPerPeriod]float64 // ±1
+	bit  [tilesPerPeriod]int     // code bit index, or -1 for a sync tile
+}
+
+func newLayout(key []byte) *layout {
+	l := &layout{}
+	s := payload.Keystream(key, "aigclabel audiowm v1 layout")
+	perm := s.Perm(tilesPerPeriod)
+	for i, t := range perm {
+		if i < syncTiles {
+			l.bit[t] = -1
+		} else {
+			l.bit[t] = (i - syncTiles) % payload.Bits
+		}
+	}
+	cs := payload.Keystream(key, "aigclabel audiowm v1 chips")
+	var b [tilesPerPeriod / 8]byte
+	cs.Read(b[:])
+	for t := range l.chip {
+		l.chip[t] = 1
+		if b[t/8]>>(t%8)&1 == 1 {
+			l.chip[t] = -1
+		}
+	}
+	return l
+}
+
+// check validates the signal's shape common to Embed and Detect and
+// returns its frame count.
+func check(samples [][]float32, rate int, key []byte) (int, error) {
+	if len(key) == 0 {
+		return 0, ErrNoKey
+	}
+	if rate < MinRate || rate > MaxRate {
+		return 0, ErrRate
+	}
+	if len(samples) == 0 {
+		return 0, ErrChannels
+	}
+	n := len(samples[0])
+	for _, c := range samples {
+		if len(c) != n {
+			return 0, ErrChannels
+		}
+	}
+	if float64(n) < MinDuration*float64(rate) {
+		return 0, ErrTooShort
+	}
+	return n, nil
+}
+
+// mono8 returns the channels' mean resampled to rate8.
+func mono8(samples [][]float32, rate int) []float64 {
+	n := len(samples[0])
+	m := make([]float64, n)
+	inv := 1 / float64(len(samples))
+	for _, c := range samples {
+		for i, v := range c {
+			m[i] += float64(v)
+		}
+	}
+	if len(samples) > 1 {
+		for i := range m {
+			m[i] *= inv
+		}
+	}
+	n8 := int(int64(n) * rate8 / int64(rate))
+	return resample(m, rate, rate8, cutoff8, n8)
+}
+
+// features turns the half-band energies e[slot][2·band+half] of tiles
+// into their features: the log ratio of the lower to the upper half-band
+// (with ln, not math.Log, so Embed can use it and stay bit-identical
+// everywhere) minus its mean over the five slots around it, clipped to ±1. Steady sounds (held
+// notes, stationary noise) keep the ratio, so subtracting its local mean
+// removes most of the host and leaves the mark. Tiles with a silent half
+// give 0 (no information).
+func features(e [][halves]float64, d [][bands]float64) {
+	r := make([]float64, len(e))
+	ok := make([]bool, len(e))
+	for b := 0; b < bands; b++ {
+		for k := range e {
+			lo, hi := e[k][2*b], e[k][2*b+1]
+			ok[k] = lo > 1e-12 && hi > 1e-12
+			if ok[k] {
+				r[k] = ln(lo) - ln(hi)
+			}
+		}
+		for k := range e {
+			d[k][b] = 0
+			if !ok[k] {
+				continue
+			}
+			var s float64
+			n := 0
+			for j := max(k-2, 0); j < min(k+3, len(e)); j++ {
+				if ok[j] {
+					s += r[j]
+					n++
+				}
+			}
+			d[k][b] = max(-1, min(1, r[k]-s/float64(n)))
+		}
+	}
+}
+
+// ln is the natural logarithm of x > 0 to about 1e-12, from + - * / only
+// (math.Log has assembly on some ports that may differ in the last bit).
+func ln(x float64) float64 {
+	m, e := math.Frexp(x) // x = m·2^e, m in [0.5, 1)
+	if m < math.Sqrt2/2 {
+		m *= 2
+		e--
+	}
+	s := (m - 1) / (m + 1) // |s| < 0.172
+	s2 := float64(s * s)
+	// ln m = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + ...)
+	t, sum := s, 0.0
+	for k := 1; k <= 23; k += 2 {
+		sum += t / float64(k)
+		t = float64(t * s2)
+	}
+	return 2*sum + float64(float64(e)*math.Ln2)
+}

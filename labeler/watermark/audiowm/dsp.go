@@ -1,0 +1,148 @@
+package audiowm
+
+import "math"
+
+// The signal processing is written for bit-identical results on every
+// platform: only +, -, *, / and math.Sqrt (all correctly rounded) touch the
+// output, every product that feeds a sum is wrapped in float64() so that no
+// compiler fuses it into a multiply-add, and the tables (twiddles, windows,
+// resampling kernel) are built with math.Sin and math.Cos, which are pure Go
+// on every port but s390x.
+
+// fft is an in-place radix-2 complex FFT of size fftN.
+type fft struct {
+	cos, sin []float64 // twiddles e^{-2πik/N}, k < N/2
+	rev      []int     // bit-reversal permutation
+}
+
+func newFFT(n int) *fft {
+	f := &fft{cos: make([]float64, n/2), sin: make([]float64, n/2), rev: make([]int, n)}
+	for k := 0; k < n/2; k++ {
+		a := 2 * math.Pi * float64(k) / float64(n)
+		f.cos[k], f.sin[k] = math.Cos(a), -math.Sin(a)
+	}
+	bits := 0
+	for 1<<bits < n {
+		bits++
+	}
+	for i := range f.rev {
+		r := 0
+		for b := 0; b < bits; b++ {
+			r |= (i >> b & 1) << (bits - 1 - b)
+		}
+		f.rev[i] = r
+	}
+	return f
+}
+
+// transform computes the forward DFT of (re, im) in place; inverse uses the
+// conjugate twiddles and does not scale.
+func (f *fft) transform(re, im []float64, inverse bool) {
+	n := len(re)
+	for i, r := range f.rev {
+		if i < r {
+			re[i], re[r] = re[r], re[i]
+			im[i], im[r] = im[r], im[i]
+		}
+	}
+	sgn := 1.0
+	if inverse {
+		sgn = -1
+	}
+	for size := 2; size <= n; size <<= 1 {
+		half, step := size/2, n/size
+		for start := 0; start < n; start += size {
+			for k := 0; k < half; k++ {
+				wr, wi := f.cos[k*step], sgn*f.sin[k*step]
+				a, b := start+k, start+k+half
+				tr := float64(re[b]*wr) - float64(im[b]*wi)
+				ti := float64(re[b]*wi) + float64(im[b]*wr)
+				re[b], im[b] = re[a]-tr, im[a]-ti
+				re[a], im[a] = re[a]+tr, im[a]+ti
+			}
+		}
+	}
+}
+
+// hann returns the periodic Hann window of length n.
+func hann(n int) []float64 {
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+	}
+	return w
+}
+
+// Resampling kernel: a Blackman-windowed sinc with kernelZeros zero
+// crossings on each side, tabulated at kernelRes points per zero crossing
+// and linearly interpolated.
+const (
+	kernelZeros = 8
+	kernelRes   = 256
+)
+
+var kernel = func() []float64 {
+	k := make([]float64, kernelZeros*kernelRes+2)
+	for i := range k {
+		u := float64(i) / kernelRes
+		if u >= kernelZeros {
+			continue
+		}
+		s := 1.0
+		if i > 0 {
+			s = math.Sin(math.Pi*u) / (math.Pi * u)
+		}
+		x := math.Pi * u / kernelZeros
+		w := 0.42 + 0.5*math.Cos(x) + 0.08*math.Cos(2*x)
+		k[i] = s * w
+	}
+	return k
+}()
+
+// kernelAt returns the kernel at |u| (in zero crossings).
+func kernelAt(u float64) float64 {
+	if u < 0 {
+		u = -u
+	}
+	p := u * kernelRes
+	i := int(p)
+	if i >= kernelZeros*kernelRes {
+		return 0
+	}
+	fr := p - float64(i)
+	return kernel[i] + float64(fr*(kernel[i+1]-kernel[i]))
+}
+
+// resample converts x from rate from to rate to (both in Hz) with a
+// band limit of cutoff Hz (below half of both rates), starting at the same
+// instant; it returns n samples.
+func resample(x []float64, from, to int, cutoff float64, n int) []float64 {
+	y := make([]float64, n)
+	if from == to {
+		copy(y, x)
+		return y
+	}
+	ratio := 2 * cutoff / float64(from) // zero crossings per input sample
+	gain := ratio
+	half := int(kernelZeros/ratio) + 1
+	for m := range y {
+		// Input position of output m: m*from/to, split exactly.
+		num := int64(m) * int64(from)
+		k0 := int(num / int64(to))
+		frac := float64(num%int64(to)) / float64(to)
+		lo, hi := k0-half, k0+half+1
+		if lo < 0 {
+			lo = 0
+		}
+		if hi > len(x) {
+			hi = len(x)
+		}
+		var s float64
+		for k := lo; k < hi; k++ {
+			u := float64((float64(k-k0) - frac) * ratio)
+			s += float64(x[k] * kernelAt(u))
+		}
+		y[m] = float64(s * gain)
+	}
+	return y
+}
