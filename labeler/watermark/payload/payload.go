@@ -29,7 +29,7 @@
 //	P(e) = 2^64 · Σ_{d=0..e} C(282, d) / 2^282
 //
 // by the union bound over the valid codewords, whatever decoder is used.
-// FalsePositive(e) returns P(e); FalsePositive(MaxBitErrors) ≈ 2.6e-9 is the
+// FalsePositive(e) returns P(e); FalsePositive(MaxBitErrors) ≈ 3.2e-10 is the
 // per-decode bound at the default threshold. A detector that decodes k
 // candidate alignments multiplies it by k (union bound again) and should
 // report that as its confidence.
@@ -67,7 +67,7 @@ const (
 	Bits = (MessageBits + constraint - 1) * rate
 	// MaxBitErrors is the default threshold: Decode reports ok only when at
 	// most this many hard decisions disagree with the decoded codeword.
-	// About 17.7% of Bits; FalsePositive(MaxBitErrors) ≈ 2.6e-9.
+	// About 17.7% of Bits; FalsePositive(MaxBitErrors) ≈ 3.2e-10.
 	MaxBitErrors = 50
 )
 
