@@ -110,6 +110,8 @@ func runText(cfg *config) error {
 		{"trim every line", trimEveryLine},
 		{"reflow at 60 columns", reflowText},
 		{"spaces→NBSP", func(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }},
+		{"straight→curly quotes", curlyQuotes},
+		{"upper case", strings.ToUpper},
 		{"1 word in 50 replaced", func(s string) string { return replaceWords(s, 50) }},
 		{"1 word in 10 replaced", func(s string) string { return replaceWords(s, 10) }},
 		{"marks stripped (ZWNJ and VS17+ removed)", stripTextMarks},
@@ -314,6 +316,24 @@ var whiteRun = regexp.MustCompile(`[ \t\r\n\f]+`)
 // collapseWhite is what a browser's innerText does to text in a paragraph:
 // runs of white space become one space, the ends are trimmed.
 func collapseWhite(s string) string { return strings.TrimSpace(whiteRun.ReplaceAllString(s, " ")) }
+
+// curlyQuotes turns straight quotes into curly ones, as word processors do.
+func curlyQuotes(s string) string {
+	open := true
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '"':
+			open = !open
+			if open {
+				return '\u201d'
+			}
+			return '\u201c'
+		case '\'', '`':
+			return '\u2019'
+		}
+		return r
+	}, s)
+}
 
 func trimEveryLine(s string) string {
 	lines := strings.Split(s, "\n")

@@ -17,19 +17,30 @@ import (
 // disturbs only the marks right after it.
 const contextRunes = 8
 
-// The context of a gap is the last contextRunes characters before it in the
-// NFKC normalization of the text, leaving out white space and
-// default-ignorable characters (format characters, variation selectors, the
-// marks themselves, Hangul fillers, CGJ). Every step the mark must survive
+// The context of a gap is the last contextRunes letters and digits before it
+// in the NFKC normalization of the text, lower-cased, leaving out markup:
+// tags (from '<' followed by a letter, '/', '!' or '?' to the next '>', when
+// that comes within maxTag characters) and character references ('&', up to
+// maxEntity letters, digits or '#', ';'). Every step the mark must survive
 // leaves it unchanged: NFC and NFKC normalization (the context is already
 // NFKC, which is idempotent and, at a gap between a space or punctuation and
 // a letter, local), white space collapsing, trimming and line-ending changes
-// (no white space in it), and copying an excerpt (only marks within eight
-// characters of the cut lose their context, and they are skipped because the
-// context is incomplete).
+// (no white space in it), punctuation changes such as straight to curly
+// quotes and changes of case (only lower-cased letters and digits), rendering
+// an HTML document and copying its text (no tags or references), and copying
+// an excerpt (only marks within eight letters of the cut lose their context,
+// and they are skipped because the context is incomplete).
+const (
+	maxTag    = 256
+	maxEntity = 10
+)
+
+// ignorable reports characters that never enter a context, nor the markup
+// state: default-ignorable characters (format characters, variation
+// selectors and so the marks themselves, Hangul fillers, CGJ).
 func ignorable(r rune) bool {
 	switch {
-	case unicode.IsSpace(r), unicode.Is(unicode.Zs, r), unicode.Is(unicode.Cf, r):
+	case unicode.Is(unicode.Cf, r):
 		return true
 	case r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF, r >= 0x180B && r <= 0x180F:
 		return true
@@ -45,6 +56,68 @@ type walker struct {
 	ring  [contextRunes]rune
 	n     int // context characters seen (saturates)
 	runes int // original characters before the boundary
+	// Markup state: after '<'; inside a tag (its characters kept in case it
+	// never closes); inside a character reference.
+	lt, inTag, inEnt bool
+	tag, ent         []rune
+}
+
+// feed passes one character of the normalized text through the markup
+// filter to the context. White space ends a character reference and a '<'
+// that is not followed by a tag name, but is not counted in a tag's length,
+// so collapsing white space changes nothing.
+func (w *walker) feed(r rune) {
+	if ignorable(r) {
+		return
+	}
+	space := unicode.IsSpace(r) || unicode.Is(unicode.Zs, r)
+	if w.inTag {
+		switch {
+		case r == '>':
+			w.inTag, w.tag = false, w.tag[:0]
+		case space:
+		default:
+			w.tag = append(w.tag, r)
+			if len(w.tag) > maxTag { // not a tag after all
+				t := append([]rune(nil), w.tag...)
+				w.inTag, w.tag = false, w.tag[:0]
+				for _, c := range t {
+					w.feed(c)
+				}
+			}
+		}
+		return
+	}
+	if w.lt {
+		w.lt = false
+		if unicode.IsLetter(r) || r == '/' || r == '!' || r == '?' {
+			w.inTag, w.tag = true, append(w.tag[:0], r)
+			return
+		}
+	}
+	if w.inEnt {
+		if r == ';' {
+			w.inEnt, w.ent = false, w.ent[:0]
+			return
+		}
+		if (r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) || r == '#') && len(w.ent) < maxEntity {
+			w.ent = append(w.ent, r)
+			return
+		}
+		w.inEnt = false
+		for _, c := range w.ent {
+			w.push(c)
+		}
+		w.ent = w.ent[:0]
+	}
+	switch {
+	case r == '<':
+		w.lt = true
+	case r == '&':
+		w.inEnt, w.ent = true, w.ent[:0]
+	case !space:
+		w.push(r)
+	}
 }
 
 // context returns the context in order, or false when fewer than
@@ -60,7 +133,12 @@ func (w *walker) context(buf []byte) ([]byte, bool) {
 	return buf, true
 }
 
+// push adds r to the context when it is a letter or digit, lower-cased.
 func (w *walker) push(r rune) {
+	if !unicode.IsLetter(r) && !unicode.IsNumber(r) || r == 0x115F || r == 0x1160 || r == 0x3164 || r == 0xFFA0 {
+		return
+	}
+	r = unicode.ToLower(r)
 	w.ring[w.n%contextRunes] = r
 	w.n++
 	if w.n >= 2*contextRunes {
@@ -89,9 +167,7 @@ func walk(s string, visit func(at int, prev2, prev, next rune, w *walker)) {
 		for len(seg) > 0 {
 			r, size := utf8.DecodeRune(seg)
 			seg = seg[size:]
-			if !ignorable(r) {
-				w.push(r)
-			}
+			w.feed(r)
 		}
 		start = end
 	}

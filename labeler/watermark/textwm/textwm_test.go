@@ -2,6 +2,7 @@ package textwm
 
 import (
 	"errors"
+	stdhtml "html"
 	"math/rand/v2"
 	"os"
 	"regexp"
@@ -132,6 +133,8 @@ func TestAttacks(t *testing.T) {
 			return strings.NewReplacer(",", "，", ".", "．").Replace(s)
 		},
 		"edit 5 words": func(s string) string { return editWords(s, 5) },
+		"curly quotes": smartQuotes,
+		"upper case":   strings.ToUpper,
 	}
 	for _, name := range []string{"en.txt", "zh.txt"} {
 		out := embed(t, readText(t, name), Options{})
@@ -139,6 +142,28 @@ func TestAttacks(t *testing.T) {
 			wantFound(t, name+" "+an, attack(out))
 		}
 	}
+}
+
+// smartQuotes turns straight quotes into curly ones, as word processors do.
+func smartQuotes(s string) string {
+	var b strings.Builder
+	open := true
+	for _, r := range s {
+		switch r {
+		case '"':
+			if open {
+				b.WriteRune('“')
+			} else {
+				b.WriteRune('”')
+			}
+			open = !open
+		case '\'':
+			b.WriteRune('’')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func trimLines(s string) string {
@@ -263,7 +288,7 @@ func TestOverheadAndPositions(t *testing.T) {
 		}
 	}
 	html := "<html><head><title>A title with spaces in it</title></head><body><p class=\"a b c\">" +
-		strings.ReplaceAll(strings.ReplaceAll(readText(t, "en.txt"), "\n\n", "</p>\n<p>"), "harbour", "<b>harbour</b>") +
+		strings.NewReplacer("\n\n", "</p>\n<p>", "harbour", "<b>harbour</b>", "baker", "baker &amp; his <i>apprentice</i>").Replace(readText(t, "en.txt")) +
 		"</p><pre>code with spaces</pre><script>var a = 'x y z';</script></body></html>"
 	out := embed(t, html, Options{HTML: true})
 	if stripMarks(out) != html {
@@ -275,6 +300,13 @@ func TestOverheadAndPositions(t *testing.T) {
 		}
 	}
 	wantFound(t, "html", out)
+	// Rendered and copied: tags gone, references decoded, white space
+	// collapsed; contexts leave markup out, so the marks read the same.
+	body := out[strings.Index(out, "<body>"):]
+	rendered := htmlCopy(stdhtml.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(body, " ")))
+	if r := wantFound(t, "html rendered", rendered); r.SymbolErrors > 0 {
+		t.Errorf("html rendered: %d symbol errors", r.SymbolErrors)
+	}
 }
 
 // checkPositions checks every mark against the placement rules.
