@@ -169,10 +169,9 @@ func (d *detector) lattices() [][4]float64 {
 	// in an image that shows most of it (crops down to 60%, borders up to
 	// 50%) the period lies in [side/6, side/1.6]. (Searching large periods
 	// at half resolution would be 4x cheaper but loses weak marks.)
-	dec := 1
-	pMin := max(minLag, side/6/float64(dec))
-	pMax := side / 1.6 / float64(dec)
-	cw, ch := min(r.w, acfSide/dec), min(r.h, acfSide/dec)
+	pMin := max(minLag, side/6)
+	pMax := side / 1.6
+	cw, ch := min(r.w, acfSide), min(r.h, acfSide)
 	nw, nh := pow2(cw), pow2(ch)
 	x0, y0 := (r.w-cw)/2, (r.h-ch)/2
 	re, im := make([]float64, nw*nh), make([]float64, nw*nh)
@@ -233,7 +232,7 @@ func (d *detector) lattices() [][4]float64 {
 		}
 		kept = append(kept, c)
 		p, th := acf.fine(c.p, c.th, maxLag)
-		cs, sn := math.Cos(th)*p*float64(dec), math.Sin(th)*p*float64(dec)
+		cs, sn := math.Cos(th)*p, math.Sin(th)*p
 		A := [4]float64{cs, -sn, sn, cs}
 		out = append(out, A)
 	}
@@ -691,4 +690,3 @@ func periodicBoxFast(in, out []float64, r int) {
 		s += in[(i+r+1)%n] - in[(i-r+n)%n]
 	}
 }
-
