@@ -75,7 +75,7 @@ func TestDeterminismImage(t *testing.T) {
 	}
 	h.Write(out.Pix)
 	got := hex.EncodeToString(h.Sum(nil))
-	const want = "92f991df455c88da31fbfcdae2c10f6e6084ccde4edb6db0da7d698dbcbd0cca"
+	const want = "1e960e89ee1e46aebb0be61ee2472a1cd3f17ba292c9357c162837e21be5e242"
 	if got != want {
 		t.Errorf("image label output hash %s, want %s", got, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
@@ -415,4 +416,86 @@ func TestTiling(t *testing.T) {
 	if worst > 1 {
 		t.Fatalf("tiled rendering differs by up to %d from whole-glyph rendering", worst)
 	}
+}
+
+// TestContrastAfterJPEG92 checks the margin TargetContrast keeps: after the
+// JPEG re-encoding at quality 92 (labeler's default), solid ink (mask fully
+// covered with a fully covered neighbourhood) still has a WCAG contrast of
+// at least 4.5:1 with every box pixel farther than 3 px from the text.
+func TestContrastAfterJPEG92(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testenv.Corpus(t, "images"), "*.[pj][np]g"))
+	for i, path := range files {
+		img := decodeFile(t, path)
+		for _, pos := range []Position{BottomRight, Positions[1+i%(len(Positions)-1)]} {
+			out, p, err := DrawImage(img, ImageOptions{Position: pos})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := jpeg.Encode(&b, out, &jpeg.Options{Quality: 92}); err != nil {
+				t.Fatal(err)
+			}
+			dec, err := jpeg.Decode(&b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := reference(dec)
+			g, err := layoutLabel(labelfont.Default(), p.Text, pos, 60, out.Rect.Dx(), out.Rect.Dy())
+			if err != nil || g.box != p.Box {
+				t.Fatalf("layout %v %v, placement box %v", err, g.box, p.Box)
+			}
+			m := g.tm.mask
+			cov := func(x, y int) uint8 { // mask coverage at image (x, y)
+				q := image.Pt(x-g.ink.Min.X, y-g.ink.Min.Y)
+				if !q.In(m.Rect) {
+					return 0
+				}
+				return m.Pix[q.Y*m.Stride+q.X]
+			}
+			around := func(x, y, r int, pred func(uint8) bool) bool {
+				for dy := -r; dy <= r; dy++ {
+					for dx := -r; dx <= r; dx++ {
+						if pred(cov(x+dx, y+dy)) {
+							return true
+						}
+					}
+				}
+				return false
+			}
+			var inkMin, inkMax, bgMin, bgMax float64 = 2, -1, 2, -1
+			for y := g.box.Min.Y; y < g.box.Max.Y; y++ {
+				for x := g.box.Min.X; x < g.box.Max.X; x++ {
+					l := relLum(got.NRGBAAt(x, y))
+					switch {
+					case !around(x, y, 1, func(a uint8) bool { return a < 255 }):
+						inkMin, inkMax = min(inkMin, l), max(inkMax, l)
+					case !around(x, y, 3, func(a uint8) bool { return a > 0 }):
+						bgMin, bgMax = min(bgMin, l), max(bgMax, l)
+					}
+				}
+			}
+			// Light text: darkest ink against the lightest background, and
+			// the other way round.
+			worst := (inkMin + 0.05) / (bgMax + 0.05)
+			if p.TextColor.R == 0 {
+				worst = (bgMin + 0.05) / (inkMax + 0.05)
+			}
+			if worst < 4.5 {
+				t.Errorf("%s %s: contrast after JPEG q92 %.2f < 4.5", filepath.Base(path), pos, worst)
+			}
+			t.Logf("%s %s: contrast %.2f drawn, %.2f after JPEG q92", filepath.Base(path), pos, p.Contrast, worst)
+		}
+	}
+}
+
+// relLum is WCAG relative luminance with math.Pow (independent oracle).
+func relLum(c color.NRGBA) float64 {
+	lin := func(v uint8) float64 {
+		x := float64(v) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
 }
