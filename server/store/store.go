@@ -45,8 +45,8 @@ var ErrNotFound = errors.New("store: not found")
 type RetentionError struct{ Retention time.Duration }
 
 func (e *RetentionError) Error() string {
-	return fmt.Sprintf("store: retention %s is shorter than the six months the Labeling Measures (Art. 9) require (minimum %d days)",
-		e.Retention, int(MinRetention/(24*time.Hour)))
+	return fmt.Sprintf("store: a retention of %.4g days is shorter than the six months the Labeling Measures (Art. 9) require (minimum %d days)",
+		e.Retention.Hours()/24, int(MinRetention/(24*time.Hour)))
 }
 
 // Options configures Open. Zero values mean the defaults.
