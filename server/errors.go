@@ -64,6 +64,18 @@ func classify(err error) *Error {
 	return &Error{Message: "internal error", Code: "internal", status: http.StatusInternalServerError, cause: err}
 }
 
+// coreErr classifies an error from the labeler or detect: the core is pure
+// (no disk, network or registry), so an error it returns that is not one of
+// the typed ones is about the input or its options (an unknown explicit
+// label position, an image too flat to watermark), not a server fault:
+// 422 with the core's message.
+func coreErr(code string, err error) error {
+	if err == nil || classify(err).status != http.StatusInternalServerError {
+		return err
+	}
+	return &Error{Message: err.Error(), Code: code, status: http.StatusUnprocessableEntity, cause: err}
+}
+
 func fromHTTPError(he *echo.HTTPError) *Error {
 	msg := http.StatusText(he.Code)
 	if m, ok := he.Message.(string); ok && m != "" {

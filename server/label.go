@@ -61,7 +61,7 @@ func (s *Server) label(ctx context.Context, in []byte, opts labeler.Options, k s
 	res, err := labeler.Label(ctx, in, opts)
 	if err != nil {
 		s.metrics.labelFailures.Add(1)
-		return res, nil, err
+		return res, nil, coreErr("label_failed", err)
 	}
 	// The registry needs both content hashes (the one after is what finds a
 	// stripped copy). The labeler computes one only when sealing; metadata-only
@@ -328,6 +328,7 @@ func (s *Server) handlePropagate(c echo.Context) error {
 	if err == nil {
 		res, err = labeler.Propagate(ctx, f.Data, po)
 	}
+	err = coreErr("propagate_failed", err)
 	s.release()
 	if err != nil {
 		return err

@@ -101,6 +101,7 @@ func (s *Server) inspect(c echo.Context) (detect.Report, context.Context, contex
 	opts := s.detectOptions(ctx, declared)
 	opts.MetadataOnly = metaOnly
 	rep, err := detect.Inspect(ctx, f.Data, opts)
+	err = coreErr("detect_failed", err)
 	s.release()
 	if err != nil {
 		cancel()
@@ -348,6 +349,7 @@ func (s *Server) lookupContent(c echo.Context) ([]Match, error) {
 		return nil, err
 	}
 	rep, err := detect.Inspect(ctx, f.Data, s.detectOptions(ctx, false))
+	err = coreErr("detect_failed", err)
 	s.release()
 	if err != nil {
 		return nil, err

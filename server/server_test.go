@@ -316,6 +316,8 @@ func TestAuth(t *testing.T) {
 		{"anonymous batch", "POST", "/api/v1/batch", "", 401, "unauthorized"},
 		{"unknown option", "POST", "/api/v1/label?colour=red", e.producer, 400, "invalid_option"},
 		{"admin without producer", "POST", "/api/v1/label", e.admin, 400, "invalid_option"},
+		{"bad explicit position", "POST", "/api/v1/label?explicit=1&position=nowhere", e.producer, 422, "label_failed"},
+		{"bad Label value", "POST", "/api/v1/label?label=7", e.producer, 400, "invalid_record"},
 		{"unknown endpoint", "GET", "/api/v1/nothing", "", 404, "not_found"},
 	}
 	for _, c := range cases {
