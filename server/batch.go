@@ -251,6 +251,34 @@ func (s *Server) batchWorker(claimCtx, work context.Context) {
 	}
 }
 
+// labelClaim labels a claimed file with its job's options and checks the
+// output as /label does; it returns the output, its LabelReport JSON and the
+// registry event.
+func (s *Server) labelClaim(ctx context.Context, cl store.Claim) ([]byte, []byte, *store.Event, error) {
+	var bo batchOptions
+	if err := json.Unmarshal(cl.Job.Options, &bo); err != nil {
+		return nil, nil, nil, err
+	}
+	opts, err := labeler.OptionsFromValues(bo.Values)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.acquire(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	defer s.release()
+	res, ev, err := s.label(ctx, cl.Input, opts, store.Key{ID: cl.Job.KeyID}, cl.Job.Client)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rep, err := s.labelReport(ctx, cl.Name, res)
+	if err != nil {
+		return nil, nil, nil, coreErr("label_failed", err)
+	}
+	resJSON, err := json.Marshal(rep)
+	return res.Output, resJSON, ev, err
+}
+
 // processFile labels one claimed file and stores the outcome. A file that
 // fails is failed alone; one interrupted by shutdown is released for later.
 func (s *Server) processFile(work context.Context, cl store.Claim) {
@@ -269,35 +297,20 @@ func (s *Server) processFile(work context.Context, cl store.Claim) {
 	}
 	ctx, cancel := context.WithTimeout(work, s.cfg.Timeout)
 	defer cancel()
-	var bo batchOptions
-	var opts labeler.Options
-	err := json.Unmarshal(cl.Job.Options, &bo)
+	out, resJSON, ev, err := s.labelClaim(ctx, cl)
 	if err == nil {
-		opts, err = labeler.OptionsFromValues(bo.Values)
-	}
-	if err == nil {
-		if err = s.acquire(ctx); err == nil {
-			var res labeler.Result
-			var ev *store.Event
-			res, ev, err = s.label(ctx, cl.Input, opts, store.Key{ID: cl.Job.KeyID}, cl.Job.Client)
-			s.release()
-			if err == nil {
-				resJSON, _ := json.Marshal(res)
-				sctx, scancel := storeCtx()
-				err = s.st.Complete(sctx, cl, cl.Name, res.Output, resJSON, ev)
-				scancel()
-				if err == nil {
-					s.metrics.batchFiles.inc("done")
-					return
-				}
-				if errors.Is(err, store.ErrLeaseLost) {
-					log.Warn("batch file taken over by another worker; result discarded")
-					return
-				}
-				log.Error("storing a batch result", "err", err)
-				return // the lease will expire and the file be redone
-			}
+		sctx, scancel := storeCtx()
+		err = s.st.Complete(sctx, cl, cl.Name, out, resJSON, ev)
+		scancel()
+		switch {
+		case err == nil:
+			s.metrics.batchFiles.inc("done")
+		case errors.Is(err, store.ErrLeaseLost):
+			log.Warn("batch file taken over by another worker; result discarded")
+		default:
+			log.Error("storing a batch result", "err", err) // the lease expires and the file is redone
 		}
+		return
 	}
 	sctx, scancel := storeCtx()
 	defer scancel()

@@ -149,13 +149,44 @@ func (s *Server) handleLabel(c echo.Context) error {
 	if err := s.st.AddEvent(ctx, ev); err != nil {
 		return storeErr("the labeling event could not be recorded in the registry; the file is not returned", err)
 	}
-	return sendLabeled(c, f.Name, res)
+	return s.sendLabeled(c, ctx, f.Name, res)
 }
 
-// sendLabeled answers with the labeled file, its result summarized in
-// headers; or, when the client accepts multipart/mixed, a multipart body of
-// the result JSON then the file.
-func sendLabeled(c echo.Context, name string, res labeler.Result) error {
+// LabelReport is the JSON of a labeled file, the same as `aigclabel label
+// --json` prints: the detect report of the output, plus its name, the
+// record written, the steps done and the watermark ID.
+type LabelReport struct {
+	detect.Report
+	Output      string       `json:"output"`
+	Written     *aigc.Record `json:"written,omitempty"`
+	Steps       []string     `json:"steps,omitempty"`
+	WatermarkID string       `json:"watermarkId,omitempty"`
+}
+
+// labelReport checks a labeled output as the CLI does: detect on it,
+// metadata only unless labeling changed the content.
+func (s *Server) labelReport(ctx context.Context, name string, res labeler.Result) (LabelReport, error) {
+	changed := false
+	for _, st := range res.Steps {
+		changed = changed || st == "explicit" || st == "watermark"
+	}
+	opts := s.detectOptions(ctx, false)
+	opts.MetadataOnly = !changed
+	rep, err := detect.Inspect(ctx, res.Output, opts)
+	if err != nil {
+		return LabelReport{}, fmt.Errorf("checking the output: %w", err)
+	}
+	if rep.ContentHash == "" {
+		rep.ContentHash = res.ContentHash
+	}
+	return LabelReport{Report: rep, Output: name, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID}, nil
+}
+
+// sendLabeled answers with the labeled file, the labeler's result in the
+// AIGC-Result header; or, when the client accepts multipart/mixed, a
+// multipart body of the LabelReport JSON (as `label --json` prints) then
+// the file.
+func (s *Server) sendLabeled(c echo.Context, ctx context.Context, name string, res labeler.Result) error {
 	resJSON, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -173,14 +204,21 @@ func sendLabeled(c echo.Context, name string, res labeler.Result) error {
 		}
 		return c.Blob(http.StatusOK, contentType(res.Format), res.Output)
 	}
+	if name == "" {
+		name = "labeled" + extension(res.Format)
+	}
+	rep, err := s.labelReport(ctx, path.Base(name), res)
+	if err != nil {
+		return err
+	}
+	if resJSON, err = json.Marshal(rep); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	p, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/json"}, "Content-Disposition": {`inline; name="result"`}})
 	p.Write(resJSON)
 	fh := textproto.MIMEHeader{"Content-Type": {contentType(res.Format)}}
-	if name == "" {
-		name = "labeled" + extension(res.Format)
-	}
 	fh.Set("Content-Disposition", `attachment; name="file"; filename="`+escapeQuotes(path.Base(name))+`"`)
 	p, _ = mw.CreatePart(fh)
 	p.Write(res.Output)
@@ -348,5 +386,5 @@ func (s *Server) handlePropagate(c echo.Context) error {
 	if err := s.st.AddEvent(ctx, ev); err != nil {
 		return storeErr("the propagation event could not be recorded in the registry; the file is not returned", err)
 	}
-	return sendLabeled(c, f.Name, res)
+	return s.sendLabeled(c, ctx, f.Name, res)
 }

@@ -272,10 +272,10 @@ func TestMultipartInOut(t *testing.T) {
 	}
 	mr := multipart.NewReader(bytes.NewReader(out), params["boundary"])
 	p, _ := mr.NextPart()
-	var res struct {
-		AIGC struct{ Label, ProduceID string }
-	}
-	if err := json.NewDecoder(p).Decode(&res); err != nil || res.AIGC.ProduceID != "MYID0001" || res.AIGC.Label != "2" {
+	// The result part is `label --json`'s: the output's detect report and what was written.
+	var res LabelReport
+	if err := json.NewDecoder(p).Decode(&res); err != nil || res.AIGC == nil || res.AIGC.ProduceID != "MYID0001" || res.AIGC.Label != "2" ||
+		res.Written.ProduceID != "MYID0001" || res.Verdict != detect.Confirmed || res.Output != "photo.jpg" || len(res.ContentHash) != 64 {
 		t.Fatalf("result part: %+v %v", res, err)
 	}
 	p, _ = mr.NextPart()
@@ -528,6 +528,10 @@ func TestBatch(t *testing.T) {
 		}
 		if f.State == store.Failed && f.Code == "" {
 			t.Fatalf("failed file without a code: %+v", f)
+		}
+		var rep LabelReport
+		if f.State == store.Done && (json.Unmarshal(f.Result, &rep) != nil || rep.Verdict != detect.Confirmed || rep.Output != f.Name) {
+			t.Fatalf("file result is not label --json's report: %s", f.Result)
 		}
 	}
 	resp, out = e.do("GET", "/api/v1/batch/"+job.ID+"/result", e.producer, nil)
