@@ -74,7 +74,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&cfg.MaxPixels, "max-pixels", 50_000_000, "largest image accepted, in pixels, checked from its header before decoding")
 	fs.DurationVar(&cfg.MaxDuration, "max-duration", 30*time.Minute, "longest audio accepted, checked from its header before decoding")
 	fs.IntVar(&cfg.MaxZipEntries, "zip-max-entries", 1000, "most files in one batch")
-	zipMB := fs.Int64("zip-max-mb", 1024, "largest total uncompressed size of a batch zip, MiB")
+	zipMB := fs.Int64("zip-max-mb", 256, "largest total uncompressed size of a batch zip, MiB")
 	fs.DurationVar(&cfg.Timeout, "timeout", 60*time.Second, "time limit of one request's work and of one batch file")
 	fs.IntVar(&cfg.Workers, "workers", 0, "files processed at once (default: the number of CPUs)")
 	fs.IntVar(&cfg.BatchWorkers, "batch-workers", 0, "batch files processed at once (default: the number of CPUs; -1: none on this server)")

@@ -51,7 +51,7 @@ type Config struct {
 	// (default 30 minutes).
 	MaxDuration time.Duration
 	// MaxZipEntries and MaxZipBytes bound a batch zip: number of files and
-	// total uncompressed size (defaults 1000 and 1 GiB).
+	// total uncompressed size (defaults 1000 and 256 MiB: a batch is held in memory while it is stored).
 	MaxZipEntries int
 	MaxZipBytes   int64
 	// Timeout bounds one request's work, and one batch file's (default 60 s).
@@ -128,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	def(&cfg.MaxBody, 64<<20)
 	def(&cfg.MaxPixels, 50_000_000)
-	def(&cfg.MaxZipBytes, 1<<30)
+	def(&cfg.MaxZipBytes, 256<<20)
 	if cfg.MaxDuration <= 0 {
 		cfg.MaxDuration = 30 * time.Minute
 	}
