@@ -245,7 +245,7 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 func spread(cands []candidate, total, markable int) []candidate {
 	const (
 		window    = 400
-		minWindow = 16
+		minWindow = 18
 		maxWindow = 20
 	)
 	budget := total / rateDen
@@ -298,7 +298,7 @@ func spread(cands []candidate, total, markable int) []candidate {
 func fill(cands, sel []candidate, total, budget int) []candidate {
 	const (
 		window    = 400
-		minWindow = 16
+		minWindow = 18
 		maxWindow = 20
 		near      = window
 	)
