@@ -55,6 +55,13 @@ func (s *Server) handleBatchCreate(c echo.Context) error {
 	if len(files) == 0 {
 		return apiErr(http.StatusBadRequest, "empty_body", "no file in the batch")
 	}
+	total := int64(0)
+	for _, f := range files {
+		total += int64(len(f.Data))
+	}
+	if total > s.cfg.MaxZipBytes {
+		return apiErr(http.StatusRequestEntityTooLarge, "zip_too_large", "the batch's files add up to %d bytes, over the limit of %d", total, s.cfg.MaxZipBytes)
+	}
 	if len(files) > s.cfg.MaxZipEntries {
 		return apiErr(http.StatusRequestEntityTooLarge, "zip_too_large", "%d files exceed the batch limit of %d", len(files), s.cfg.MaxZipEntries)
 	}
