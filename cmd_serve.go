@@ -79,7 +79,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Workers, "workers", 0, "files processed at once (default: the number of CPUs)")
 	fs.IntVar(&cfg.BatchWorkers, "batch-workers", 0, "batch files processed at once (default: the number of CPUs; -1: none on this server)")
 	fs.DurationVar(&cfg.BatchPause, "batch-pause", 0, "pause after each batch file, leaving CPU to interactive requests")
-	fs.Float64Var(&cfg.RateLimit, "rate-limit", 20, "requests per second per client address on the public endpoints without a key (-1: no limit)")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 5, "requests per second per client address on the public endpoints without a key (-1: no limit)")
 	fs.DurationVar(&cfg.PurgeEvery, "purge-every", 6*time.Hour, "how often to remove registry rows past their retention (-1s: never; `aigclabel registry purge` does it by hand)")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 20*time.Second, "on SIGTERM/SIGINT, how long running work may finish before it is checkpointed")
 	fs.BoolVar(&cfg.BehindProxy, "behind-proxy", false, "take the client address from X-Forwarded-For (only behind a trusted proxy)")
