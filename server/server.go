@@ -70,7 +70,9 @@ type Config struct {
 	// another may take it over (default: Timeout plus one minute).
 	Lease time.Duration
 	// RateLimit is the requests per second each client address may make to
-	// the public endpoints without an API key (default 5, bursts of 11; negative: none). Full detection costs about 0.1 s of CPU per megapixel, so anonymous clients are kept to a few a second.
+	// the public endpoints without an API key (default 5, in bursts of 11;
+	// negative: no limit). Full detection costs about a quarter second of CPU
+	// per megapixel, so anonymous clients are kept to a few a second.
 	RateLimit float64
 	// PurgeEvery is how often this server purges expired registry rows
 	// (store.Purge: events past the retention, finished jobs past the job
