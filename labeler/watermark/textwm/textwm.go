@@ -49,9 +49,10 @@
 // Embed adds at most one code point per 20 characters of text (an overhead
 // of at most 5%), spread evenly over the text outside code and markup, with
 // a reserve for sparse stretches (verse, prose between code blocks), and no
-// two marks within 400 characters carry the same symbol: every 400-character
-// excerpt of the corpus texts holds 12 or more (usually 16 to 18) distinct
-// symbols. A text too
+// two marks within 400 characters carry the same symbol. Of all 400-character
+// windows of the corpus texts (stride 5), all but 9 of 31,770 in
+// en_alice29, in one stretch of indented verse, and all of en_asyoulik hold
+// the 12 or more distinct symbols a payload needs, usually 16 to 18. A text too
 // short for that carries the 12 symbols once, whole, so its overhead is
 // above 5% below 240 characters; a text with fewer than 12 usable gaps
 // cannot carry a mark (ErrTooShort). A Markdown excerpt that is mostly code
