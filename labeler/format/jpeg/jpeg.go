@@ -175,8 +175,13 @@ type jumbfBox struct {
 	parts    [][]byte
 }
 
-// data returns the box's bytes, copied once into a slice of the exact size.
+// data returns the box's bytes: a sub-slice of the file when the box lies in
+// one segment (no copy), else the parts copied once into a slice of the
+// exact size.
 func (j *jumbfBox) data() []byte {
+	if len(j.parts) == 1 {
+		return j.parts[0]
+	}
 	n := 0
 	for _, p := range j.parts {
 		n += len(p)

@@ -11,7 +11,18 @@
 // in place or inserts one right after IHDR, removes AIGC text chunks (the
 // record moves to XMP: one label per file), and blanks an eXIf UserComment
 // record in place. Every other chunk keeps its bytes and order. CRCs are
-// checked on read and computed on write.
+// computed on write.
+//
+// Read, Write and ContentHash check the CRC of every chunk except the
+// compressed image data (IDAT, APNG fdAT), and report a mismatch as a
+// *format.FormatError at the CRC's offset. Image data is left out on purpose:
+// it is the bulk of the file (checking it would be a second full pass on top of
+// the copy or the hash), the carrier never interprets it and copies it byte
+// for byte, and its integrity is checked where it matters: image decoders
+// verify those CRCs when they decode pixels, and a seal covers the image data
+// through ContentHash, so a flipped bit there makes a sealed file fail
+// verification. Metadata chunks, which the carrier does interpret, are
+// always checked.
 //
 // ContentHash is the SHA-256 of the file with every XMP iTXt chunk and every
 // tEXt/zTXt/iTXt chunk keyed "AIGC" left out (length, type, data and CRC), and
@@ -103,11 +114,13 @@ func parse(b []byte) (*file, error) {
 			}
 		}
 		end := pos + 12 + int(n)
-		want := binary.BigEndian.Uint32(b[end-4:])
-		if got := crc32.ChecksumIEEE(b[pos+4 : end-4]); got != want {
-			return nil, errorf(end-4, "bad CRC for %s chunk: stored %08x, computed %08x", typ, want, got)
+		if !imageData(typ) {
+			want := binary.BigEndian.Uint32(b[end-4:])
+			if got := crc32.ChecksumIEEE(b[pos+4 : end-4]); got != want {
+				return nil, errorf(end-4, "bad CRC for %s chunk: stored %08x, computed %08x", typ, want, got)
+			}
 		}
-		c := chunk{typ: string(typ), off: pos, end: end, data: b[pos+8 : end-4]}
+		c := chunk{typ: chunkType(typ), off: pos, end: end, data: b[pos+8 : end-4]}
 		if len(f.chunks) == 0 && c.typ != "IHDR" {
 			return nil, errorf(pos, "first chunk is %s, not IHDR", c.typ)
 		}
@@ -118,6 +131,27 @@ func parse(b []byte) (*file, error) {
 			return f, nil
 		}
 	}
+}
+
+// imageData reports whether typ is a chunk of compressed image data (IDAT,
+// or an APNG frame's fdAT), whose CRC the carrier does not check; see the
+// package comment.
+func imageData(typ []byte) bool {
+	return string(typ) == "IDAT" || string(typ) == "fdAT"
+}
+
+// chunkType returns typ as a string, without allocating for the common
+// critical chunks (a large image has hundreds of IDAT chunks).
+func chunkType(typ []byte) string {
+	switch string(typ) {
+	case "IDAT":
+		return "IDAT"
+	case "IHDR":
+		return "IHDR"
+	case "IEND":
+		return "IEND"
+	}
+	return string(typ)
 }
 
 // decodeText reads a text chunk; ok is false for other chunks and for text
@@ -333,20 +367,23 @@ func (Codec) ContentHash(b []byte) ([32]byte, error) {
 	if err != nil {
 		return [32]byte{}, err
 	}
+	// Runs of chunks that are hashed as stored go to the hash in one Write.
 	h := sha256.New()
-	h.Write(b[:len(signature)])
+	pos := 0
 	for i := range f.chunks {
 		c := &f.chunks[i]
 		switch kind, _ := classify(c); kind {
 		case kindXMP, kindAIGC:
+			h.Write(b[pos:c.off])
+			pos = c.end
 		case kindExif:
+			h.Write(b[pos:c.off])
 			n, _ := exif.Normalize(c.data)
 			h.Write(makeChunk("eXIf", n))
-		default:
-			h.Write(b[c.off:c.end])
+			pos = c.end
 		}
 	}
-	h.Write(b[f.rest:])
+	h.Write(b[pos:])
 	var sum [32]byte
 	h.Sum(sum[:0])
 	return sum, nil
