@@ -828,3 +828,82 @@ func TestSealedLabels(t *testing.T) {
 		t.Fatalf("verify: %s", body)
 	}
 }
+
+// TestShutdownCheckpointsBatch stops a server while a slow batch file (an
+// invisible watermark on a large image) is running, with almost no grace:
+// the file is either finished (output and registry row) or back in the
+// queue untouched, never left running, failed, or recorded without output.
+func TestShutdownCheckpointsBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("watermarks a large image")
+	}
+	dsn := filepath.Join(t.TempDir(), "reg.db")
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := New(Config{Store: st, RateLimit: -1, ShutdownGrace: 10 * time.Millisecond, BatchWorkers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	_, key, _ := st.AddKey(context.Background(), store.RoleProducer, producerCode, "")
+
+	big := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(i*7 + i/4800)
+	}
+	var b bytes.Buffer
+	png.Encode(&b, big)
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/batch?watermark=1", &b)
+	req.Header.Set("X-API-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job JobView
+	json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		j, _, err := st.Job(context.Background(), job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Running == 1 || j.Done == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	j, files, err := st.Job(context.Background(), job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := st.EventsByJob(context.Background(), job.ID)
+	switch files[0].State {
+	case store.Done:
+		if len(evs) != 1 {
+			t.Fatalf("finished file with %d registry rows", len(evs))
+		}
+	case store.Queued:
+		if len(evs) != 0 {
+			t.Fatalf("checkpointed file with %d registry rows", len(evs))
+		}
+		// Requeued untouched: the next worker can take it.
+		cl, err := st.Claim(context.Background(), "next", time.Minute)
+		if err != nil || cl.Attempts != 1 || len(cl.Input) == 0 {
+			t.Fatalf("requeued file: %+v %v", cl, err)
+		}
+	default:
+		t.Fatalf("after shutdown the file is %s (%+v)", files[0].State, j)
+	}
+	t.Logf("file %s at shutdown", files[0].State)
+}
