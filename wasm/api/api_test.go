@@ -88,7 +88,10 @@ func TestOptionErrors(t *testing.T) {
 	}{
 		{"detect unknown", func() error { _, err := Detect(ctx, in, url.Values{"producer": {"x"}}); return err }, `unknown option "producer"`},
 		{"detect bad bool", func() error { _, err := Detect(ctx, in, url.Values{"declared": {"maybe"}}); return err }, "not a boolean"},
-		{"label unknown", func() error { _, _, err := Label(ctx, in, url.Values{"producer": {producer}, "colour": {"x"}}, Env{}); return err }, `unknown option "colour"`},
+		{"label unknown", func() error {
+			_, _, err := Label(ctx, in, url.Values{"producer": {producer}, "colour": {"x"}}, Env{})
+			return err
+		}, `unknown option "colour"`},
 		{"label no producer", func() error { _, _, err := Label(ctx, in, url.Values{}, Env{}); return err }, "producer"},
 		{"propagate no propagator", func() error { _, _, err := Propagate(ctx, in, url.Values{}, Env{}); return err }, "propagator"},
 		{"propagate nothing", func() error {
