@@ -136,6 +136,7 @@ func LabelText(text string, kind format.Kind, opts TextOptions) (string, error) 
 var (
 	reBodyOpen  = regexp.MustCompile(`(?i)<body(?:\s[^>]*)?>`)
 	reHeadClose = regexp.MustCompile(`(?i)</head\s*>`)
+	reHeadOpen  = regexp.MustCompile(`(?i)<head(?:\s[^>]*)?>`)
 	reHTMLOpen  = regexp.MustCompile(`(?i)<html(?:\s[^>]*)?>`)
 	reDoctype   = regexp.MustCompile(`(?i)^\s*<!doctype[^>]*>`)
 	reBodyClose = regexp.MustCompile(`(?i)</body\s*>`)
@@ -289,7 +290,8 @@ func normalize(s string) (string, []int) {
 }
 
 // FindText finds explicit-label wordings in text (plain, Markdown or HTML),
-// with their byte offsets and whether they sit at the start, the end or in
+// leaving out those readers do not see (HTML head, tags and attributes,
+// Markdown front matter), with their byte offsets and whether they sit at the start, the end or in
 // the middle of the visible content (markup, front matter and whitespace
 // aside, at most 32 characters or 5% of it before or after; the nearer end
 // wins in short documents).
@@ -309,7 +311,7 @@ type textFinding struct {
 
 func findText(text string) []textFinding {
 	norm, offs := normalize(text) // invalid bytes become U+FFFD, offsets kept
-	vis := visibleIndex(text)
+	vis, hidden := visibleIndex(text)
 	total := vis[len(text)]
 	slack := max(32, total/20)
 	var out []textFinding
@@ -318,6 +320,9 @@ func findText(text string) []textFinding {
 		raw := strings.TrimSpace(text[a:b])
 		a += strings.Index(text[a:b], raw)
 		b = a + len(raw)
+		if hidden[a] {
+			continue // in a title, an attribute, a front matter: not a visible label
+		}
 		pos := AtMiddle
 		before, after := vis[a], total-vis[b]
 		switch {
@@ -340,13 +345,20 @@ func wordingCore(s string) string {
 }
 
 // visibleIndex returns, for each byte offset of s (and len(s)), how many
-// visible characters precede it: not whitespace, not inside an HTML tag, an
-// HTML head, script or style element, or a Markdown front matter.
-func visibleIndex(s string) []int {
+// visible characters precede it, and for each byte whether it is hidden: in
+// a Markdown front matter, or, in an HTML document (one with an <html>,
+// <head> or <body> tag), in the head element or inside a tag. Whitespace is
+// not counted.
+func visibleIndex(s string) ([]int, []bool) {
 	idx := make([]int, len(s)+1)
-	skipUntil := frontMatterEnd(s)
-	if m := reBodyOpen.FindStringIndex(s); m != nil {
-		skipUntil = max(skipUntil, m[1])
+	hidden := make([]bool, len(s)+1)
+	skipFrom, skipUntil := 0, frontMatterEnd(s)
+	htmlLike := reBodyOpen.MatchString(s) || reHTMLOpen.MatchString(s)
+	if h := reHeadOpen.FindStringIndex(s); h != nil {
+		htmlLike = true
+		if c := reHeadClose.FindStringIndex(s[h[0]:]); c != nil && skipUntil == 0 {
+			skipFrom, skipUntil = h[0], h[0]+c[1]
+		}
 	}
 	n := 0
 	inTag := false
@@ -354,21 +366,22 @@ func visibleIndex(s string) []int {
 		idx[i] = n
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case i < skipUntil:
-		case r == '<' && i+1 < len(s) && (isASCIILetter(s[i+1]) || s[i+1] == '/' || s[i+1] == '!'):
-			inTag = true
+		case i >= skipFrom && i < skipUntil:
+			hidden[i] = true
+		case htmlLike && r == '<' && i+1 < len(s) && (isASCIILetter(s[i+1]) || s[i+1] == '/' || s[i+1] == '!'):
+			inTag, hidden[i] = true, true
 		case inTag:
-			inTag = r != '>'
+			inTag, hidden[i] = r != '>', true
 		case !unicode.IsSpace(r):
 			n++
 		}
 		for k := 1; k < size; k++ {
-			idx[i+k] = n
+			idx[i+k], hidden[i+k] = n, hidden[i]
 		}
 		i += size
 	}
 	idx[len(s)] = n
-	return idx
+	return idx, hidden
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

@@ -191,3 +191,28 @@ func TestFindTextCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestFindTextHidden: wordings in an HTML title or attribute, or in a front
+// matter, are not visible labels, so LabelText still adds one.
+func TestFindTextHidden(t *testing.T) {
+	for _, tc := range []struct {
+		doc  string
+		kind format.Kind
+	}{
+		{"<html><head><title>AI生成的报告</title></head><body><p>x</p></body></html>", format.HTML},
+		{`<html><body><img alt="AI生成"><p>x</p></body></html>`, format.HTML},
+		{"---\ntitle: AI生成的文章\n---\nBody.\n", format.Markdown},
+	} {
+		if f := FindText(tc.doc); len(f) != 0 {
+			t.Errorf("%q: found %+v", tc.doc, f)
+		}
+		out, err := LabelText(tc.doc, tc.kind, TextOptions{})
+		if err != nil || len(FindText(out)) != 1 {
+			t.Errorf("%q: labeled %q (%v)", tc.doc, out, err)
+		}
+	}
+	// In plain text, angle brackets are just characters.
+	if f := FindText("a <b> AI生成 c"); len(f) != 1 {
+		t.Errorf("plain text with brackets: %+v", f)
+	}
+}
