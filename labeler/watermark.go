@@ -2,6 +2,7 @@ package labeler
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 
@@ -55,6 +56,14 @@ func embedTextWatermark(text string, kind format.Kind, rec aigc.Record, opts Opt
 	key := opts.Watermark.key(payload.DevKey)
 	id := WatermarkID(rec)
 	out, err := textwm.Embed(text, id, key, textwm.Options{Markdown: kind == format.Markdown, HTML: kind == format.HTML})
+	if errors.Is(err, textwm.ErrMarked) {
+		// Relabeling marked text: the same ID is already there (nothing to
+		// do); another one cannot be replaced, as marks are never stripped.
+		if res := textwm.Detect(text, key); res.Found && res.Payload == id {
+			return text, nil
+		}
+		return "", fmt.Errorf("labeler: the text already carries another watermark; aigclabel does not remove marks: %w", err)
+	}
 	if err != nil {
 		return "", err
 	}
