@@ -45,14 +45,8 @@ const (
 // rhythmPattern is the on/off sequence of Morse "AI" in milliseconds, tone first.
 var rhythmPattern = []int{DotMs, ElementGapMs, DashMs, LetterGapMs, DotMs, ElementGapMs, DotMs}
 
-// RhythmDuration is the rhythm prompt's length in milliseconds.
-var RhythmDuration = func() int {
-	d := 0
-	for _, v := range rhythmPattern {
-		d += v
-	}
-	return d
-}()
+// RhythmDuration is the rhythm prompt's length in milliseconds (1320).
+const RhythmDuration = DotMs + ElementGapMs + DashMs + LetterGapMs + DotMs + ElementGapMs + DotMs
 
 const refRate = voice.Rate // 16 kHz: the rhythm and the voice clip are built here
 
