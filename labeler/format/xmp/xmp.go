@@ -4,11 +4,15 @@
 // webp) extract the packet from their container and use this package for what
 // is inside it.
 //
-// Reading uses encoding/xml, with namespaces resolved, so any prefix bound to
+// Reading resolves namespaces as encoding/xml does, so any prefix bound to
 // the TC260 namespace is found, in element form (<TC260:AIGC>json</TC260:AIGC>)
 // and attribute form (TC260:AIGC="json"). Real packets written by Chinese
 // services carry quirks encoding/xml tolerates: an XML declaration before the
 // xpacket processing instruction, an empty begin="" and a doubled "??>" ending.
+// Packets in plain XML (no comments, CDATA or character references: what
+// writers produce) are tokenized by a small scanner of this package that
+// agrees with encoding/xml token for token and costs far less; anything else
+// goes to encoding/xml, which remains the judge of well-formedness.
 //
 // Editing is string surgery on the packet bytes, not re-serialization: every
 // property other than the label keeps its bytes, so tools that compare or sign
@@ -128,12 +132,20 @@ const (
 // packet that is not well-formed XML returns a *ParseError together with what
 // was found before the error.
 func Parse(packet []byte) (*Info, error) {
-	info := &Info{}
 	if len(packet) > MaxPacketSize {
-		return info, &ParseError{Err: fmt.Errorf("packet of %d bytes exceeds the %d-byte limit", len(packet), MaxPacketSize)}
+		return &Info{}, &ParseError{Err: fmt.Errorf("packet of %d bytes exceeds the %d-byte limit", len(packet), MaxPacketSize)}
 	}
 	// Some writers end the packet with NULs (C strings); they are not XML.
 	packet = bytes.TrimRight(packet, "\x00")
+	s := &scanner{b: packet}
+	if info, err := walk(packet, s.next); err != errOutside {
+		return info, err
+	}
+	return parseXML(packet)
+}
+
+// parseXML is Parse with encoding/xml alone (see scan.go).
+func parseXML(packet []byte) (*Info, error) {
 	d := xml.NewDecoder(bytes.NewReader(packet))
 	// Byte offsets must stay those of the packet, so no transcoding: a
 	// declared single-byte or ASCII-compatible encoding is read as it is.
@@ -143,17 +155,30 @@ func Parse(packet []byte) (*Info, error) {
 		}
 		return r, nil
 	}
-	var stack []*element
-	for {
+	return walk(packet, func() (xml.Token, int, int, error) {
 		off := int(d.InputOffset())
 		tok, err := d.Token()
+		if err != nil && err != io.EOF {
+			return nil, 0, 0, &ParseError{Offset: d.InputOffset(), Err: err}
+		}
+		return tok, off, int(d.InputOffset()), err
+	})
+}
+
+// walk reads the tokens next returns (with the byte range of each) and
+// collects what the packet holds. It returns io.EOF's absence as nil and any
+// other error of next as it is.
+func walk(packet []byte, next func() (tok xml.Token, off, end int, err error)) (*Info, error) {
+	info := &Info{}
+	var stack []*element
+	for {
+		tok, off, end, err := next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return info, &ParseError{Offset: d.InputOffset(), Err: err}
+			return info, err
 		}
-		end := int(d.InputOffset())
 		switch t := tok.(type) {
 		case xml.StartElement:
 			el := &element{name: t.Name, tagStart: off, tagEnd: end, rec: -1}

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/aigclabel/aigclabel/internal/testenv"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
 
@@ -259,6 +264,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(apple))
 	f.Add(Build(testRec))
 	f.Fuzz(func(t *testing.T, p []byte) {
+		checkScanner(t, p)
 		info, err := Parse(p)
 		if err != nil {
 			return
@@ -282,4 +288,70 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("after Update: %d records, %d matching\n%q\n%q", len(info2.Records), n, p, out)
 		}
 	})
+}
+
+// checkScanner asserts that Parse (the scanner, falling back to encoding/xml)
+// and parseXML (encoding/xml alone) find the same things in p.
+func checkScanner(t *testing.T, p []byte) (fast bool) {
+	t.Helper()
+	got, gotErr := Parse(p)
+	trimmed := bytes.TrimRight(p, "\x00")
+	want, wantErr := parseXML(trimmed)
+	if len(p) > MaxPacketSize {
+		return false
+	}
+	if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("scanner and encoding/xml differ on %q:\nscanner: %+v, %v\nencoding/xml: %+v, %v", p, got, gotErr, want, wantErr)
+	}
+	_, err := walk(trimmed, (&scanner{b: trimmed}).next)
+	return err != errOutside
+}
+
+// TestScannerAgrees checks the scanner against encoding/xml on the packets of
+// this file, the ones Build writes and every packet in the corpus images, and
+// that it handles the plain packets itself rather than falling back.
+func TestScannerAgrees(t *testing.T) {
+	packets := map[string][]byte{"quirky": []byte(quirky), "apple": []byte(apple), "build": Build(testRec),
+		"build-escaped": Build(aigc.Record{Label: "1", ContentProducer: "<&>\"'", ProduceID: "\u6f22\t"})}
+	for _, sub := range []string{"images", "c2pa", "aigc-real"} {
+		dir := testenv.Corpus(t, sub)
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; ; i++ {
+				s := bytes.Index(b, []byte("<x:xmpmeta"))
+				if s < 0 {
+					break
+				}
+				end := bytes.Index(b[s:], []byte("</x:xmpmeta>"))
+				if end < 0 {
+					break
+				}
+				packets[fmt.Sprintf("%s/%s#%d", sub, e.Name(), i)] = b[s : s+end+len("</x:xmpmeta>")]
+				b = b[s+end:]
+			}
+		}
+	}
+	if len(packets) < 8 {
+		t.Fatalf("only %d packets found", len(packets))
+	}
+	for name, p := range packets {
+		if !checkScanner(t, p) {
+			t.Errorf("%s: the scanner fell back to encoding/xml", name)
+		}
+		// Variants the scanner must leave to encoding/xml, and those it
+		// must reject the same way.
+		for _, v := range [][]byte{append([]byte("<!-- c -->"), p...), append(append([]byte{}, p...), "<a>"...),
+			bytes.Replace(p, []byte(">"), []byte(">&#x41;"), 1), bytes.Replace(p, []byte("\n"), []byte("\r\n"), -1),
+			p[:len(p)/2], bytes.Replace(p, []byte("</x:xmpmeta>"), []byte("</x:xmpmetb>"), 1)} {
+			checkScanner(t, v)
+		}
+	}
+	t.Logf("%d packets agree", len(packets))
 }

@@ -1,0 +1,382 @@
+package xmp
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// The scanner below tokenizes the plain XML that XMP packets are in practice
+// (processing instructions, elements, attributes, text, the five predefined
+// entities, ASCII names) the way encoding/xml's Decoder.Token does, at a
+// fraction of its cost: no allocation per token beyond names and attribute
+// values, and text returned as sub-slices of the packet. Labeling a small
+// image parses its packet twice (update, then verify-after-write), and with
+// encoding/xml that alone cost several times a copy of the file.
+//
+// It is an accelerator, not a second parser: on anything outside that subset
+// (comments, CDATA, DOCTYPE, character references, CR, non-ASCII names, any
+// construct encoding/xml might reject) it gives up with errOutside, and Parse
+// starts again with encoding/xml, which stays the judge of well-formedness.
+// Inside the subset both must agree token for token; FuzzParse checks that
+// Parse and parseXML return the same Info for every input.
+
+// errOutside reports a packet the scanner leaves to encoding/xml.
+var errOutside = errors.New("xmp: outside the scanner's subset")
+
+const xmlURL = "http://www.w3.org/XML/1998/namespace"
+
+type scanner struct {
+	b       []byte
+	pos     int
+	open    []openTag
+	ns      []nsDecl // declarations in scope, innermost last
+	closing bool     // the end of a self-closing element is due
+}
+
+type openTag struct {
+	qname string
+	name  xml.Name
+	nsLen int // len(ns) before the element's declarations
+}
+
+type nsDecl struct{ prefix, uri string }
+
+// next returns the next token and its byte range, like Decoder.Token with
+// Decoder.InputOffset before and after.
+func (s *scanner) next() (xml.Token, int, int, error) {
+	off := s.pos
+	if s.closing {
+		s.closing = false
+		return s.pop(), off, off, nil
+	}
+	b := s.b
+	if off >= len(b) {
+		if len(s.open) > 0 {
+			return nil, 0, 0, errOutside // encoding/xml: unexpected EOF
+		}
+		return nil, off, off, io.EOF
+	}
+	if b[off] != '<' {
+		end := len(b)
+		if i := bytes.IndexByte(b[off:], '<'); i >= 0 {
+			end = off + i
+		}
+		text, ok := unescape(b[off:end])
+		if !ok {
+			return nil, 0, 0, errOutside
+		}
+		s.pos = end
+		return xml.CharData(text), off, end, nil
+	}
+	if off+1 >= len(b) {
+		return nil, 0, 0, errOutside
+	}
+	switch b[off+1] {
+	case '?':
+		return s.procInst(off)
+	case '/':
+		return s.endTag(off)
+	case '!':
+		return nil, 0, 0, errOutside
+	}
+	return s.startTag(off)
+}
+
+func (s *scanner) procInst(off int) (xml.Token, int, int, error) {
+	b := s.b
+	p := off + 2
+	n := nameLen(b[p:])
+	if n == 0 || p+n < len(b) && (b[p+n] == ':' || b[p+n] >= utf8.RuneSelf) {
+		return nil, 0, 0, errOutside
+	}
+	target := string(b[p : p+n])
+	p = skipSpace(b, p+n)
+	k := bytes.Index(b[p:], []byte("?>"))
+	if k < 0 {
+		return nil, 0, 0, errOutside
+	}
+	inst := b[p : p+k]
+	if target == "xml" {
+		content := string(inst)
+		if v := procInst("version", content); v != "" && v != "1.0" {
+			return nil, 0, 0, errOutside
+		}
+		if e := procInst("encoding", content); e != "" && !strings.EqualFold(e, "utf-8") {
+			return nil, 0, 0, errOutside
+		}
+	}
+	s.pos = p + k + 2
+	return xml.ProcInst{Target: target, Inst: inst}, off, s.pos, nil
+}
+
+func (s *scanner) endTag(off int) (xml.Token, int, int, error) {
+	b := s.b
+	p := off + 2
+	n, ok := qnameLen(b[p:])
+	if !ok || len(s.open) == 0 || s.open[len(s.open)-1].qname != string(b[p:p+n]) {
+		return nil, 0, 0, errOutside
+	}
+	p = skipSpace(b, p+n)
+	if p >= len(b) || b[p] != '>' {
+		return nil, 0, 0, errOutside
+	}
+	s.pos = p + 1
+	return s.pop(), off, s.pos, nil
+}
+
+// pop closes the innermost element.
+func (s *scanner) pop() xml.EndElement {
+	t := s.open[len(s.open)-1]
+	s.open = s.open[:len(s.open)-1]
+	s.ns = s.ns[:t.nsLen]
+	return xml.EndElement{Name: t.name}
+}
+
+func (s *scanner) startTag(off int) (xml.Token, int, int, error) {
+	b := s.b
+	p := off + 1
+	n, ok := qnameLen(b[p:])
+	if !ok {
+		return nil, 0, 0, errOutside
+	}
+	qname := string(b[p : p+n])
+	p += n
+	attrs := []xml.Attr{}
+	self := false
+	for {
+		q := skipSpace(b, p)
+		if q >= len(b) {
+			return nil, 0, 0, errOutside
+		}
+		if b[q] == '>' {
+			p = q + 1
+			break
+		}
+		if b[q] == '/' {
+			if q+1 >= len(b) || b[q+1] != '>' {
+				return nil, 0, 0, errOutside
+			}
+			p, self = q+2, true
+			break
+		}
+		if q == p { // attributes must be separated by white space
+			return nil, 0, 0, errOutside
+		}
+		n, ok := qnameLen(b[q:])
+		if !ok {
+			return nil, 0, 0, errOutside
+		}
+		name := splitName(b[q : q+n])
+		q = skipSpace(b, q+n)
+		if q >= len(b) || b[q] != '=' {
+			return nil, 0, 0, errOutside
+		}
+		q = skipSpace(b, q+1)
+		if q >= len(b) || b[q] != '"' && b[q] != '\'' {
+			return nil, 0, 0, errOutside
+		}
+		e := bytes.IndexByte(b[q+1:], b[q])
+		if e < 0 {
+			return nil, 0, 0, errOutside
+		}
+		raw := b[q+1 : q+1+e]
+		if bytes.IndexByte(raw, '<') >= 0 {
+			return nil, 0, 0, errOutside
+		}
+		v, ok := unescape(raw)
+		if !ok {
+			return nil, 0, 0, errOutside
+		}
+		attrs = append(attrs, xml.Attr{Name: name, Value: string(v)})
+		p = q + 2 + e
+	}
+	// Declarations take effect on the element itself, as in Decoder.Token.
+	t := openTag{qname: qname, nsLen: len(s.ns)}
+	for _, a := range attrs {
+		switch {
+		case a.Name.Space == nsXMLNS:
+			s.ns = append(s.ns, nsDecl{a.Name.Local, a.Value})
+		case a.Name.Space == "" && a.Name.Local == nsXMLNS:
+			s.ns = append(s.ns, nsDecl{"", a.Value})
+		}
+	}
+	t.name = s.translate(splitName([]byte(qname)), true)
+	for i := range attrs {
+		attrs[i].Name = s.translate(attrs[i].Name, false)
+	}
+	s.open = append(s.open, t)
+	s.closing = self
+	s.pos = p
+	return xml.StartElement{Name: t.name, Attr: attrs}, off, p, nil
+}
+
+// translate resolves a prefix as Decoder.translate does.
+func (s *scanner) translate(n xml.Name, element bool) xml.Name {
+	switch {
+	case n.Space == nsXMLNS:
+		return n
+	case n.Space == "" && !element:
+		return n
+	case n.Space == "xml":
+		n.Space = xmlURL
+	case n.Space == "" && n.Local == nsXMLNS:
+		return n
+	}
+	for i := len(s.ns) - 1; i >= 0; i-- {
+		if s.ns[i].prefix == n.Space {
+			n.Space = s.ns[i].uri
+			return n
+		}
+	}
+	return n
+}
+
+func splitName(q []byte) xml.Name {
+	if i := bytes.IndexByte(q, ':'); i >= 0 {
+		return xml.Name{Space: string(q[:i]), Local: string(q[i+1:])}
+	}
+	return xml.Name{Local: string(q)}
+}
+
+// nameLen returns the length of the ASCII name (no colon) b starts with.
+func nameLen(b []byte) int {
+	for i, c := range b {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.'):
+		default:
+			return i
+		}
+	}
+	return len(b)
+}
+
+// qnameLen returns the length of the name or prefix:name b starts with; ok
+// is false when what follows could continue a name encoding/xml reads
+// differently (a second colon, a non-ASCII letter).
+func qnameLen(b []byte) (int, bool) {
+	n := nameLen(b)
+	if n == 0 {
+		return 0, false
+	}
+	if n < len(b) && b[n] == ':' {
+		m := nameLen(b[n+1:])
+		if m == 0 {
+			return 0, false
+		}
+		n += 1 + m
+	}
+	if n < len(b) && (b[n] == ':' || b[n] >= utf8.RuneSelf) {
+		return 0, false
+	}
+	return n, true
+}
+
+func skipSpace(b []byte, p int) int {
+	for p < len(b) && isSpace(b[p]) {
+		p++
+	}
+	return p
+}
+
+var entities = [...]struct {
+	ref string
+	c   byte
+}{{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}
+
+// unescape decodes text or an attribute value that uses only the five
+// predefined entities; ok is false for anything encoding/xml might treat
+// differently or reject (CR, which it rewrites; character references; "]]>";
+// characters outside XML's range; invalid UTF-8). Without entities the
+// result is raw itself.
+func unescape(raw []byte) (out []byte, ok bool) {
+	if bytes.Contains(raw, []byte("]]>")) {
+		return nil, false
+	}
+	amp := false
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '&':
+				amp = true
+			case c < 0x20 && c != '\t' && c != '\n':
+				return nil, false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && size == 1 || !inCharRange(r) {
+			return nil, false
+		}
+		i += size
+	}
+	if !amp {
+		return raw, true
+	}
+	out = make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		if raw[i] != '&' {
+			j := bytes.IndexByte(raw[i:], '&')
+			if j < 0 {
+				j = len(raw) - i
+			}
+			out = append(out, raw[i:i+j]...)
+			i += j
+			continue
+		}
+		found := false
+		for _, e := range entities {
+			if bytes.HasPrefix(raw[i:], []byte(e.ref)) {
+				out = append(out, e.c)
+				i += len(e.ref)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// inCharRange is the Char production of XML 1.0 for non-ASCII runes.
+func inCharRange(r rune) bool {
+	return r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+// procInst returns a parameter of an <?xml ...?> declaration exactly as
+// encoding/xml reads it (its own helper of the same name), so that both
+// agree on the version and encoding they see.
+func procInst(param, s string) string {
+	param = param + "="
+	lenp := len(param)
+	i := 0
+	var sep byte
+	for i < len(s) {
+		sub := s[i:]
+		k := strings.Index(sub, param)
+		if k < 0 || lenp+k >= len(sub) {
+			return ""
+		}
+		i += lenp + k + 1
+		if c := sub[lenp+k]; c == '\'' || c == '"' {
+			sep = c
+			break
+		}
+	}
+	if sep == 0 {
+		return ""
+	}
+	j := strings.IndexByte(s[i:], sep)
+	if j < 0 {
+		return ""
+	}
+	return s[i : i+j]
+}
