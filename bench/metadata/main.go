@@ -5,7 +5,7 @@
 // the record, re-read it to verify); the copy (allocate and copy the file) is
 // the floor any labeling must pay to produce a new file. The target is a ratio
 // of at most 3 for every file. Times are CPU time (the VM this runs on is
-// shared), the lowest of nine rounds alternating between copy and labeling,
+// shared), the lowest of 21 rounds alternating between copy and labeling,
 // with GC running as usual for both methods.
 //
 //	go run ./bench/metadata [-corpus DIR] [-time 300ms]
@@ -93,11 +93,11 @@ func main() {
 
 // paired returns the CPU nanoseconds per call of the baseline and of fn
 // (user + system time of the process, so a loaded machine's waiting does not
-// count), each the lowest of nine rounds of at least d/9 that alternate
+// count), each the lowest of 21 rounds of at least d/21 that alternate
 // between the two, so that load from other processes does not land on one
 // side only.
 func paired(d time.Duration, baseline, fn func()) (base, ns float64) {
-	const rounds = 9
+	const rounds = 21
 	baseline() // warm up
 	fn()
 	base, ns = math.Inf(1), math.Inf(1)
