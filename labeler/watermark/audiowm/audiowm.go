@@ -7,50 +7,68 @@
 //
 // All marking happens on a mono, 8 kHz, band-limited image of the signal,
 // so that the mark is the same whatever the file's rate and channels. That
-// image is cut into tiles: time slots of 1/8 s and 32 frequency bands of
-// 93.75 Hz between 500 Hz and 3500 Hz, a band that survives 64 kbit/s MP3,
+// image is cut into tiles: time slots of 1/4 s and 36 frequency bands of
+// 93.75 Hz between 375 Hz and 3750 Hz, a band that survives 64 kbit/s MP3,
 // a 4 kHz low-pass and telephone-rate resampling. A period of 16 slots
-// (2 s) holds 512 tiles; a keyed permutation makes 96 of them sync tiles and
-// spreads the 282 code bits of package payload over the other 416. Every
-// tile has a keyed sign (chip). The period repeats over the whole signal, so
-// any 2 s of marked audio holds a whole copy of the code.
+// (4 s) holds 576 tiles; a keyed permutation makes 96 of them sync tiles and
+// spreads the 282 code bits of package payload over the other 480. Every
+// tile has a keyed sign (chip). The period repeats over the whole signal.
 //
-// A tile's feature is its energy relative to the mean of the same band over
-// the five slots around it. Embedding multiplies each tile's STFT
-// coefficients by a gain 1 ± a so that feature·chip·bit reaches a margin
-// (informed embedding: tiles the host already favours get little, the others
-// what they need, within a cap). The change is therefore proportional to the
-// local band energy (the signal masks it), and is a slow (8 Hz) modulation
-// of band levels by a fraction of a decibel. The difference signal is
-// brought back to the file's rate with a windowed-sinc filter, scaled so that
-// the SNR against the original is at least Options.SNR, and added to every
-// channel.
+// A tile's feature is the log ratio of the energies of its lower and upper
+// half-band, minus its mean over the five slots around it: held notes and
+// stationary noise keep that ratio, so the host largely cancels, and any
+// gain, equaliser or codec that treats 47 Hz neighbours alike leaves it. To
+// mark a tile, Embed scales its lower half-band by 1+a and its upper by 1-a
+// in a 64 ms STFT (a change of level that follows the signal, so the signal
+// masks it), with a = chip × code bit × strength × a masking weight that
+// grows where the tile is quiet against its neighbourhood (cheap in SNR,
+// hidden by the louder neighbours). The strength is informed: Embed reads
+// the host's own features, and a code bit whose tiles, summed over the whole
+// signal, already lean its way gets little, one the host opposes gets what
+// lifts it to a margin, and one that would cost too much is left to the
+// error correction. The margin is the largest whose predicted cost meets
+// the SNR floor (bisection); the difference is brought back to the file's
+// rate with a windowed-sinc filter, scaled to the floor exactly, and added
+// to every channel.
 //
 // # Detection
 //
 // Detect takes the 8 kHz mono image, a short-time spectrum every 8 ms, and
-// band energies. For every time-scale factor between 0.975 and 1.025 (tempo
-// or speed changes), with band edges either kept (tempo) or scaled too
-// (speed), every slot offset and every phase within the period, the sync
-// tiles' normalised correlation scores the alignment; the best
-// MaxCandidates alignments are decoded by the Viterbi decoder of package
-// payload. Long signals are searched in windows of 8 s every 4 s, so drift
-// never accumulates and each window is decoded on its own; the seconds whose
-// tiles agree with the found payload are reported as Segments.
+// half-band energies. For every time-scale factor between 0.975 and 1.025 in
+// steps of 0.0025 (tempo or speed changes), with band edges either kept
+// (tempo) or scaled too (speed), every slot offset (16 ms steps) and every
+// phase within the period, the sync tiles' normalised correlation scores
+// the alignment; the best MaxCandidates alignments are decoded by the
+// Viterbi decoder of package payload. Signals up to 40 s are searched
+// whole; longer ones in windows of 30 s every 15 s, so drift never
+// accumulates. The seconds whose tiles agree with the found payload are
+// reported as Segments.
+//
+// # Strength and limits
+//
+// The mark's cost is set as an SNR floor (Options.SNR, default DefaultSNR
+// = 20 dB). The code's 282 bits need about 20 s of audio at that strength;
+// at 32 dB, which is where a level modulation of this kind is safely
+// inaudible, a decode needs several minutes of audio. Excerpts of 5 s do not
+// carry enough of the code to decode, though they still correlate with it.
 //
 // # False positives
 //
 // A payload is reported only when its CRC-24 matches and at most
 // payload.MaxBitErrors of the 282 hard decisions disagree with its codeword,
 // which an unmarked signal passes with probability at most
-// payload.FalsePositive(MaxBitErrors) ≈ 2.6e-9 per decode. Detect makes at
-// most MaxCandidates decodes per window, and a minute holds 15 windows, so
-// the bound is 60 × 2.6e-9 ≈ 1.6e-7 per minute of audio. Result.Confidence
-// is the number of decodes made times payload.FalsePositive(BitErrors).
+// payload.FalsePositive(MaxBitErrors) ≈ 3.2e-10 per decode (union bound
+// over the 2^64 valid codewords). Detect makes at most MaxCandidates decodes
+// per window, and a minute holds at most four windows, so the bound is
+// 32 × 3.2e-10 ≈ 1e-8 per minute of audio. Result.Confidence is the number
+// of decodes made times payload.FalsePositive(BitErrors).
 //
 // # Determinism
 //
-// Embed's output is bit-identical on every platform (see dsp.go).
+// Embed's output is bit-identical on every platform: it uses only +, -, *,
+// /, math.Sqrt, its own logarithm, and tables built with math.Sin and
+// math.Cos (pure Go on every port but s390x); products that feed sums are
+// converted explicitly so that no compiler fuses them.
 package audiowm
 
 import (
@@ -84,14 +102,14 @@ const (
 
 // DefaultSNR is the default minimum SNR of the marked signal against the
 // original, in dB.
-const DefaultSNR = 33.0
+const DefaultSNR = 20.0
 
 // MinDuration is the shortest signal, in seconds, that Embed marks and
 // Detect searches.
 const MinDuration = 2.0
 
 // MaxCandidates bounds the payload decodes per 8-second detection window.
-const MaxCandidates = 4
+const MaxCandidates = 8
 
 // Rates outside [MinRate, MaxRate] Hz are refused.
 const (
@@ -103,9 +121,9 @@ const (
 var (
 	// ErrTooShort: the signal is shorter than MinDuration.
 	ErrTooShort = errors.New("audiowm: audio too short to carry a watermark")
-	// ErrSilent: the signal has too little energy between 500 Hz and
-	// 3.5 kHz to carry a mark (silence, or only very low or high tones).
-	ErrSilent = errors.New("audiowm: audio too quiet in the 500-3500 Hz band to carry a watermark")
+	// ErrSilent: the signal has too little energy between 375 Hz and
+	// 3.75 kHz to carry a mark (silence, or only very low or high tones).
+	ErrSilent = errors.New("audiowm: audio too quiet in the 375-3750 Hz band to carry a watermark")
 	// ErrRate: the sample rate is outside [MinRate, MaxRate].
 	ErrRate = errors.New("audiowm: unsupported sample rate")
 	// ErrChannels: no channels, or channels of different lengths.
@@ -272,5 +290,5 @@ func ln(x float64) float64 {
 		sum += t / float64(k)
 		t = float64(t * s2)
 	}
-	return 2*sum + float64(float64(e)*math.Ln2)
+	return float64(2*sum) + float64(float64(e)*math.Ln2)
 }

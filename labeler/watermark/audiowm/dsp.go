@@ -68,7 +68,7 @@ func (f *fft) transform(re, im []float64, inverse bool) {
 func hann(n int) []float64 {
 	w := make([]float64, n)
 	for i := range w {
-		w[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+		w[i] = 0.5 - float64(0.5*math.Cos(2*math.Pi*float64(i)/float64(n)))
 	}
 	return w
 }
@@ -93,8 +93,8 @@ var kernel = func() []float64 {
 			s = math.Sin(math.Pi*u) / (math.Pi * u)
 		}
 		x := math.Pi * u / kernelZeros
-		w := 0.42 + 0.5*math.Cos(x) + 0.08*math.Cos(2*x)
-		k[i] = s * w
+		w := 0.42 + float64(0.5*math.Cos(x)) + float64(0.08*math.Cos(2*x))
+		k[i] = float64(s * w)
 	}
 	return k
 }()
@@ -104,7 +104,7 @@ func kernelAt(u float64) float64 {
 	if u < 0 {
 		u = -u
 	}
-	p := u * kernelRes
+	p := float64(u * kernelRes)
 	i := int(p)
 	if i >= kernelZeros*kernelRes {
 		return 0

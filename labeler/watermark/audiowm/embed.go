@@ -89,9 +89,16 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 	}
 	// Mean in-band power per sample (the Hann window's energy is 3N/8 and
 	// the positive half of the spectrum holds half of it, times N for the
-	// unnormalised transform): below -80 dBFS there is nothing to mark.
+	// unnormalised transform): below -80 dBFS, or 60 dB below the whole
+	// signal (a hum whose window leakage is all the band holds), there is
+	// nothing to mark.
 	level := total / (float64(s.frames) * fftN * fftN * 3 / 16)
-	if level < 1e-8 {
+	var all float64
+	for _, v := range x8 {
+		all += float64(v * v)
+	}
+	all /= float64(len(x8))
+	if level < 1e-8 || level < float64(1e-6*all) {
 		return ErrSilent
 	}
 
@@ -163,11 +170,13 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 				if j >= 0 {
 					m = hostMean[j]
 				}
-				st := max(M/16, (M-m)/3.2)
-				if st > min(maxS, giveUp*M) {
-					st = M / 16 // too costly: left to the error correction
+				v := max(M/16, (M-m)/3.2)
+				if j < 0 {
+					v = min(maxS, max(M/5, v)) // sync: never given up
+				} else if v > min(maxS, giveUp*M) {
+					v = M / 16 // too costly: left to the error correction
 				}
-				a[k][b] = max(-maxA, min(maxA, st*wt[k][b]*t))
+				a[k][b] = max(-maxA, min(maxA, v*wt[k][b]*t))
 				energy += float64(float64(a[k][b]*a[k][b]) * e[k][b])
 			}
 		}
@@ -199,47 +208,22 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 		}
 	}
 	gains(lo)
+	delta8 := synthesize(s, a, tf, win, len(x8), slotOf)
 
-	// Synthesis of the difference: each frame's band scaled by its tile's
-	// gain deviation, inverse transformed, Hann-windowed and overlap-added
-	// (Hann² at a quarter-frame hop sums to 1.5).
-	delta8 := make([]float64, len(x8))
-	re, im := make([]float64, fftN), make([]float64, fftN)
-	norm := 1 / (1.5 * fftN)
-	for f := 0; f < s.frames; f++ {
-		clear(re)
-		clear(im)
-		k := slotOf(f)
-		for i := 0; i < bandBins; i++ {
-			g := a[k][i/binsPerBand]
-			if i%binsPerBand >= binsPerBand/2 {
-				g = -g // the upper half moves the other way
-			}
-			r, q := float64(s.re[f][i]*g), float64(s.im[f][i]*g)
-			j := firstBin + i
-			re[j], im[j] = r, q
-			re[fftN-j], im[fftN-j] = r, -q
-		}
-		tf.transform(re, im, true)
-		start := f*embedHop - fftN/2
-		for i := range re {
-			j := start + i
-			if j >= 0 && j < len(delta8) {
-				delta8[j] += float64(float64(re[i]*win[i]) * norm)
-			}
-		}
-	}
 	delta := resample(delta8, rate8, rate, cutoff8, n)
 
-	// Scale to the SNR floor exactly, should the prediction fall short.
+	// Scale to the SNR floor exactly: the prediction is only approximate
+	// (the STFT of the difference is not exactly the scaled STFT), and
+	// within a factor of two either way it is cheaper to correct than to
+	// iterate.
 	var pd float64
 	for _, v := range delta {
 		pd += float64(v * v)
 	}
 	pd *= float64(len(samples))
 	scale := 1.0
-	if pd > 0 && px < float64(pd*ratio) {
-		scale = math.Sqrt(px / float64(pd*ratio))
+	if pd > 0 {
+		scale = min(2, math.Sqrt(px/float64(pd*ratio)))
 	}
 	const top = 1 - 1.0/(1<<23)
 	for _, c := range samples {
@@ -265,4 +249,38 @@ func hostFeatures(s *stft, slotOf func(int) int, nSlots int) [][bands]float64 {
 	d := make([][bands]float64, nSlots)
 	features(eh, d)
 	return d
+}
+
+// synthesize returns the difference signal at rate8 for gains a: each
+// frame's band scaled by its tile's gain deviation (the upper half-band the
+// other way), inverse transformed, Hann-windowed and overlap-added (Hann²
+// at a quarter-frame hop sums to 1.5).
+func synthesize(s *stft, a [][bands]float64, tf *fft, win []float64, n8 int, slotOf func(int) int) []float64 {
+	delta8 := make([]float64, n8)
+	re, im := make([]float64, fftN), make([]float64, fftN)
+	norm := 1 / (1.5 * fftN)
+	for f := 0; f < s.frames; f++ {
+		clear(re)
+		clear(im)
+		k := slotOf(f)
+		for i := 0; i < bandBins; i++ {
+			g := a[k][i/binsPerBand]
+			if i%binsPerBand >= binsPerBand/2 {
+				g = -g // the upper half moves the other way
+			}
+			r, q := float64(s.re[f][i]*g), float64(s.im[f][i]*g)
+			j := firstBin + i
+			re[j], im[j] = r, q
+			re[fftN-j], im[fftN-j] = r, -q
+		}
+		tf.transform(re, im, true)
+		start := f*embedHop - fftN/2
+		for i := range re {
+			j := start + i
+			if j >= 0 && j < len(delta8) {
+				delta8[j] += float64(float64(re[i]*win[i]) * norm)
+			}
+		}
+	}
+	return delta8
 }

@@ -1,0 +1,32 @@
+package audiowm
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"testing"
+)
+
+// goldenEmbed is the SHA-256 of the float32 bits of Embed(synth(44100, 2,
+// 6, 11), 44100, 99, DevKey) from a native amd64 run; a wasip1 run
+// (GOOS=wasip1 GOARCH=wasm) must give the same.
+const goldenEmbed = "57438feb63db2f42043cdf897fea5041a6f2725f1faf38263734a0937c0d62e7"
+
+func TestGolden(t *testing.T) {
+	s := synth(44100, 2, 6, 11)
+	if err := Embed(s, 44100, 99, DevKey, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	var b [4]byte
+	for _, c := range s {
+		for _, v := range c {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+			h.Write(b[:])
+		}
+	}
+	if got := fmt.Sprintf("%x", h.Sum(nil)); got != goldenEmbed {
+		t.Errorf("Embed output hash %s, want %s", got, goldenEmbed)
+	}
+}
