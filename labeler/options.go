@@ -2,6 +2,8 @@ package labeler
 
 import (
 	"fmt"
+
+	"github.com/aigclabel/aigclabel/labeler/explicit"
 	"net/url"
 	"strconv"
 	"strings"
@@ -34,7 +36,7 @@ const (
 func OptionsFromValues(v url.Values) (Options, error) {
 	var o Options
 	var ex ExplicitOptions
-	explicit := false
+	wantExplicit := false
 	for name, vals := range v {
 		if len(vals) == 0 {
 			continue
@@ -51,15 +53,15 @@ func OptionsFromValues(v url.Values) (Options, error) {
 		case OptFillProp:
 			o.FillPropagator, err = parseBool(name, val)
 		case OptExplicit:
-			explicit, err = parseBool(name, val)
+			wantExplicit, err = parseBool(name, val)
 		case OptExplicitText:
-			ex.Text, explicit = val, true
+			ex.Text, wantExplicit = val, true
 		case OptPosition:
 			ex.Position = val
 		case OptSize:
 			ex.SizePercent, err = strconv.ParseFloat(val, 64)
-			if err != nil || ex.SizePercent <= 0 || ex.SizePercent > 50 {
-				err = fmt.Errorf("labeler: option %s: %q is not a percentage between 0 and 50", name, val)
+			if err != nil || ex.SizePercent < explicit.MinSizePercent || ex.SizePercent > explicit.MaxSizePercent {
+				err = fmt.Errorf("labeler: option %s: %q is not a glyph height between %g and %g percent of the shorter side", name, val, explicit.MinSizePercent, explicit.MaxSizePercent)
 			}
 		case OptPrompt:
 			ex.Prompt = val
@@ -86,7 +88,7 @@ func OptionsFromValues(v url.Values) (Options, error) {
 			return o, err
 		}
 	}
-	if explicit {
+	if wantExplicit {
 		o.Explicit = &ex
 	}
 	return o, nil

@@ -49,7 +49,7 @@ func TestOptionsFromValues(t *testing.T) {
 		t.Errorf("explicit = %+v", o.Explicit)
 	}
 	for _, bad := range []url.Values{
-		{"producr": {"typo"}}, {"size": {"x"}}, {"size": {"90"}}, {"quality": {"0"}}, {"watermark": {"maybe"}},
+		{"producr": {"typo"}}, {"size": {"x"}}, {"size": {"90"}}, {"size": {"4"}}, {"quality": {"0"}}, {"watermark": {"maybe"}},
 	} {
 		if _, err := OptionsFromValues(bad); err == nil {
 			t.Errorf("OptionsFromValues(%v) succeeded", bad)
