@@ -17,6 +17,7 @@ import (
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/aigclabel/aigclabel/labeler/format"
 )
 
 func init() {
@@ -53,6 +54,7 @@ type labelReport struct {
 	Written     *aigc.Record `json:"written,omitempty"`
 	Steps       []string     `json:"steps,omitempty"`
 	WatermarkID string       `json:"watermarkId,omitempty"`
+	Notes       []string     `json:"notes,omitempty"`
 }
 
 func cmdLabel(args []string, stdout, stderr io.Writer) int {
@@ -107,6 +109,9 @@ func cmdLabel(args []string, stdout, stderr io.Writer) int {
 		printJSON(stdout, rep)
 	} else {
 		fmt.Fprintf(stdout, "%s -> %s: %s, ProduceID %s, %s\n", in, *out, rep.Format, rep.Written.ProduceID, strings.Join(rep.Steps, "+"))
+		for _, n := range rep.Notes {
+			fmt.Fprintf(stderr, "note: %s\n", n)
+		}
 	}
 	return 0
 }
@@ -128,7 +133,11 @@ func labelFile(in, out string, o labeler.Options) (labelReport, error) {
 	if err := writeFileAtomic(out, res.Output, 0o644); err != nil {
 		return labelReport{}, err
 	}
-	return labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID}, nil
+	lr := labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID}
+	if in := format.Sniff(data); in != res.Format {
+		lr.Notes = append(lr.Notes, fmt.Sprintf("%s input written as %s (no pure-Go %s encoder); name the output accordingly", in, res.Format, in))
+	}
+	return lr, nil
 }
 
 // labelDir labels every supported file below dir into outDir (same relative
