@@ -61,8 +61,11 @@ var DevKey = payload.DevKey
 // DefaultPSNR is the default strength: the mark's cost in PSNR (dB).
 const DefaultPSNR = 42.0
 
-// MinSide is the smallest shorter side, in pixels, that can carry a mark.
-const MinSide = 128
+// MinSide is the smallest shorter side, in pixels, that can carry a mark:
+// the tile period is at least 64 px and the detector needs two and a half
+// periods to see the lattice (measured: 144 px is read back unattacked, 160
+// px also after JPEG q75, 128 px is not).
+const MinSide = 160
 
 // MaxCandidates bounds the number of payload decodes one Detect call makes.
 const MaxCandidates = 4
