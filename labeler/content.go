@@ -14,6 +14,7 @@ import (
 	"github.com/aigclabel/aigclabel/labeler/format/jpeg"
 	"github.com/aigclabel/aigclabel/labeler/format/png"
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
+	"github.com/aigclabel/aigclabel/labeler/format/webp"
 
 	_ "golang.org/x/image/webp" // WebP decoding for image.DecodeConfig and explicit.DecodeOriented
 )
@@ -100,6 +101,8 @@ func applyImage(ctx context.Context, kind format.Kind, in []byte, rec aigc.Recor
 		out, err = jpeg.TransplantMetadata(in, out, true)
 	} else if kind == format.PNG {
 		out, err = png.TransplantMetadata(in, out)
+	} else if kind == format.WebP {
+		out, err = webpMetadataToPNG(in, out)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -111,6 +114,16 @@ func applyImage(ctx context.Context, kind format.Kind, in []byte, rec aigc.Recor
 		}
 	}
 	return out, steps, nil
+}
+
+// webpMetadataToPNG carries a WebP's ICC profile, EXIF, XMP and C2PA store
+// over to the PNG made of its labeled pixels, so converting loses no metadata.
+func webpMetadataToPNG(webpIn, pngOut []byte) ([]byte, error) {
+	e, err := webp.Extract(webpIn)
+	if err != nil {
+		return nil, err
+	}
+	return png.AddMetadata(pngOut, png.Metadata{ICC: e.ICC, EXIF: e.EXIF, XMP: e.XMP, C2PA: e.C2PA})
 }
 
 func applyAudio(ctx context.Context, in []byte, rec aigc.Record, opts Options) ([]byte, []string, error) {

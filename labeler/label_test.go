@@ -7,11 +7,16 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/aigclabel/aigclabel/internal/testenv"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/labeler/format/webp"
 )
 
 const producer = "001191110102MACQD9K64010000"
@@ -197,5 +202,43 @@ func TestPropagate(t *testing.T) {
 	}
 	if recs := readRecords(t, res.Output); len(recs) != 1 || recs[0] != (aigc.Record{Label: "3", ContentPropagator: p.Propagator, PropagateID: "P1"}) {
 		t.Errorf("propagating with a verdict: %+v", recs)
+	}
+}
+
+// TestWebPToPNGKeepsMetadata: a WebP whose pixels change is written as PNG (no
+// pure-Go WebP encoder); its EXIF must come along.
+func TestWebPToPNGKeepsMetadata(t *testing.T) {
+	cwebp := testenv.Tool(t, "cwebp")
+	dir := t.TempDir()
+	src := testenv.Corpus(t, "images", "exif_Landscape_6.jpg")
+	dst := filepath.Join(dir, "t.webp")
+	if out, err := exec.Command(cwebp, "-quiet", "-metadata", "exif", "-q", "80", src, "-o", dst).CombinedOutput(); err != nil {
+		t.Fatalf("cwebp: %v\n%s", err, out)
+	}
+	in, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webpMeta, err := webp.Extract(in)
+	if err != nil || len(webpMeta.EXIF) == 0 {
+		t.Fatalf("test input has no EXIF: %v", err)
+	}
+	o := fixed()
+	o.Explicit = &ExplicitOptions{}
+	res, err := Label(context.Background(), in, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != format.PNG {
+		t.Fatalf("format %s, want png", res.Format)
+	}
+	if _, err := png.Decode(bytes.NewReader(res.Output)); err != nil {
+		t.Fatalf("image/png rejects the output: %v", err)
+	}
+	if !bytes.Contains(res.Output, append([]byte("eXIf"), webpMeta.EXIF[:16]...)) {
+		t.Error("the WebP's EXIF is not in the PNG's eXIf chunk")
+	}
+	if len(readRecords(t, res.Output)) != 1 {
+		t.Error("the PNG lacks its record")
 	}
 }
