@@ -25,6 +25,11 @@ func init() { register("audio", runAudio) }
 // searches (the target is 10 hours; -quick uses half an hour).
 var audioFPHours = flag.Float64("audio-fp-hours", 10, "hours of unmarked audio for the audio false-positive run")
 
+// audioSpectrograms, when set, is the directory where the runner writes
+// spectrograms (sox) of two corpus clips before and after marking, and of
+// the difference.
+var audioSpectrograms = flag.String("audio-spectrograms", "", "directory for before/after spectrogram PNGs of two clips (needs sox)")
+
 // audioKey is the bench's watermark key (not a secret).
 var audioKey = []byte("aigclabel bench audio watermark key")
 
@@ -289,6 +294,13 @@ func runAudio(cfg *config) error {
 	}
 	fmt.Fprintln(out)
 
+	if *audioSpectrograms != "" {
+		if err := spectrograms(*audioSpectrograms, ms[0].orig, ms[0].clip, ms[1].orig, ms[1].clip); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Spectrograms (sox) before and after marking, and of the difference, are in %s.\n\n", *audioSpectrograms)
+	}
+
 	// Robustness, in parallel.
 	attacks := audioAttacks()
 	type job struct {
@@ -538,4 +550,38 @@ func syntheticAudio(r *rand.Rand) clip {
 		}
 	}
 	return clip{name: "synthetic", rate: rate, s: [][]float32{s}}
+}
+
+// spectrograms writes sox spectrograms of each (original, marked) pair and
+// of their difference, amplified by 20 dB so it shows on the same scale.
+func spectrograms(dir string, pairs ...clip) error {
+	tmp, err := os.MkdirTemp("", "audiowm-spec")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		orig, m := pairs[i], pairs[i+1]
+		base := strings.TrimSuffix(orig.name, ".wav")
+		diff := mapSamples(m, func(ch, j int, v float32) float32 { return (v - orig.s[ch][j]) * 10 })
+		for _, x := range []struct {
+			suffix, title string
+			c             clip
+		}{
+			{"before", orig.name + ": original", orig},
+			{"after", orig.name + ": marked (default strength)", m},
+			{"difference", orig.name + ": marked - original, +20 dB", diff},
+		} {
+			w := filepath.Join(tmp, x.suffix+".wav")
+			if err := writeWAV(w, x.c); err != nil {
+				return err
+			}
+			png := filepath.Join(dir, "audiowm-"+base+"-"+x.suffix+".png")
+			cmd := exec.Command("sox", w, "-n", "remix", "-", "rate", "16k", "spectrogram", "-x", "900", "-y", "257", "-z", "90", "-t", x.title, "-o", png)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("sox spectrogram: %v: %s", err, out)
+			}
+		}
+	}
+	return nil
 }

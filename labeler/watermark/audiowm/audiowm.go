@@ -26,7 +26,7 @@
 // the host's own features, and a code bit whose tiles, summed over the whole
 // signal, already lean its way gets little, one the host opposes gets what
 // lifts it to a margin, and one that would cost too much is left to the
-// error correction. The margin is the largest whose predicted cost meets
+// error correction; sync tiles get the strength of an unopposed bit. The margin is the largest whose predicted cost meets
 // the SNR floor (bisection); the difference is brought back to the file's
 // rate with a windowed-sinc filter, scaled to the floor exactly, and added
 // to every channel.
@@ -47,10 +47,12 @@
 // # Strength and limits
 //
 // The mark's cost is set as an SNR floor (Options.SNR, default DefaultSNR
-// = 20 dB). The code's 282 bits need about 20 s of audio at that strength;
-// at 32 dB, which is where a level modulation of this kind is safely
-// inaudible, a decode needs several minutes of audio. Excerpts of 5 s do not
-// carry enough of the code to decode, though they still correlate with it.
+// = 22 dB). At that strength the code's 282 bits need 10 to 30 s of audio,
+// depending on how steady it is (speech and held notes are easy, fast
+// changing notes hard). At 28 dB a decode needs about a minute, and at
+// 32 dB, the level below which a change of this kind is safely inaudible,
+// several minutes. Excerpts of 5 s do not carry enough of the code to
+// decode at any of these strengths, though they still correlate with it.
 //
 // # False positives
 //
@@ -102,7 +104,7 @@ const (
 
 // DefaultSNR is the default minimum SNR of the marked signal against the
 // original, in dB.
-const DefaultSNR = 20.0
+const DefaultSNR = 22.0
 
 // MinDuration is the shortest signal, in seconds, that Embed marks and
 // Detect searches.

@@ -17,7 +17,7 @@ func TestRoundTrip(t *testing.T) {
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%dHz_%dch", c.rate, c.ch), func(t *testing.T) {
 			t.Parallel()
-			orig := synth(c.rate, c.ch, 20, uint64(i))
+			orig := synth(c.rate, c.ch, 30, uint64(i))
 			m := clone(orig)
 			id := uint64(0x0123456789abcdef) ^ uint64(i)
 			if err := Embed(m, c.rate, id, DevKey, Options{}); err != nil {

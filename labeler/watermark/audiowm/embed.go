@@ -8,10 +8,11 @@ import (
 
 // Embedding strength, in units of the tile feature (relative energy).
 const (
-	giveUp   = 1.0 // a strength above giveUp·M is not spent
-	maxS     = 0.4 // strongest strength (gain deviation) of a bit or sync tile
-	maxBoost = 10  // largest boost of a quiet tile
-	maxA     = 0.5 // largest gain deviation
+	syncShare = 1.0 // sync tiles' strength relative to an unopposed bit's
+	giveUp    = 1.0 // a strength above giveUp·M is not spent
+	maxS      = 0.4 // strongest strength (gain deviation) of a bit or sync tile
+	maxBoost  = 10  // largest boost of a quiet tile
+	maxA      = 0.5 // largest gain deviation
 )
 
 // stft holds the marked band of an STFT at rate8.
@@ -166,16 +167,17 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 		for k := range a {
 			for b := range a[k] {
 				t, j := target(k, b)
-				m := t * h[k][b]
+				m := 0.0 // sync tiles: the host averages out over all of them
 				if j >= 0 {
 					m = hostMean[j]
 				}
 				v := max(M/16, (M-m)/3.2)
 				if j < 0 {
-					v = min(maxS, max(M/5, v)) // sync: never given up
-				} else if v > min(maxS, giveUp*M) {
+					v *= syncShare
+				} else if v > giveUp*M {
 					v = M / 16 // too costly: left to the error correction
 				}
+				v = min(v, maxS)
 				a[k][b] = max(-maxA, min(maxA, v*wt[k][b]*t))
 				energy += float64(float64(a[k][b]*a[k][b]) * e[k][b])
 			}
