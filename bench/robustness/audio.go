@@ -25,6 +25,9 @@ func init() { register("audio", runAudio) }
 // searches (the target is 10 hours; -quick uses half an hour).
 var audioFPHours = flag.Float64("audio-fp-hours", 10, "hours of unmarked audio for the audio false-positive run")
 
+// audioParts selects the parts of the audio report.
+var audioParts = flag.String("audio-parts", "speed,strength,attacks,fp", "comma-separated parts of the audio report: speed, strength, attacks, fp")
+
 // audioSpectrograms, when set, is the directory where the runner writes
 // spectrograms (sox) of two corpus clips before and after marking, and of
 // the difference.
@@ -284,15 +287,45 @@ func runAudio(cfg *config) error {
 		ms[i] = mk
 	}
 	runtime.GOMAXPROCS(old)
-	fmt.Fprintln(out, "### Quality and speed per clip (CPU time, one core)\n\n| clip | rate, channels, length | SNR dB | embed x realtime | detect x realtime | decoded unattacked |\n|---|---|---|---|---|---|")
-	for _, m := range ms {
-		if m.err != nil {
-			fmt.Fprintf(out, "| %s | %d Hz, %d ch, %.1f s | - | - | - | not embedded: %v |\n", m.name, m.rate, len(m.s), m.seconds(), m.err)
-			continue
-		}
-		fmt.Fprintf(out, "| %s | %d Hz, %d ch, %.1f s | %.2f | %.0f | %.0f | %v |\n", m.name, m.rate, len(m.s), m.seconds(), m.snr, m.seconds()/m.emb.Seconds(), m.seconds()/m.det.Seconds(), m.found)
+	parts := map[string]bool{}
+	for _, p := range strings.Split(*audioParts, ",") {
+		parts[strings.TrimSpace(p)] = true
 	}
-	fmt.Fprintln(out)
+	if parts["speed"] {
+		fmt.Fprintln(out, "### Quality and speed per clip (CPU time, one core)\n\n| clip | rate, channels, length | SNR dB | embed x realtime | detect x realtime | decoded unattacked |\n|---|---|---|---|---|---|")
+		for _, m := range ms {
+			if m.err != nil {
+				fmt.Fprintf(out, "| %s | %d Hz, %d ch, %.1f s | - | - | - | not embedded: %v |\n", m.name, m.rate, len(m.s), m.seconds(), m.err)
+				continue
+			}
+			fmt.Fprintf(out, "| %s | %d Hz, %d ch, %.1f s | %.2f | %.0f | %.0f | %v |\n", m.name, m.rate, len(m.s), m.seconds(), m.snr, m.seconds()/m.emb.Seconds(), m.seconds()/m.det.Seconds(), m.found)
+		}
+		fmt.Fprintln(out)
+	}
+
+	// Strength sweep: how much of the code survives, unattacked, when the
+	// mark is made weaker than the default.
+	if parts["strength"] {
+		fmt.Fprintln(out, "### Strength (SNR floor) against decoding, unattacked\n\n| SNR floor dB | exact decode | mean raw bit accuracy |\n|---|---|---|")
+		for _, floor := range []float64{20, 22, 26, 28, 32} {
+			okN, n := 0, 0
+			var acc float64
+			for i, c := range clips {
+				m := copyClip(c)
+				id := rand.New(rand.NewPCG(uint64(i), 13)).Uint64()
+				if audiowm.Embed(m.s, m.rate, id, audioKey, audiowm.Options{SNR: floor}) != nil {
+					continue
+				}
+				n++
+				if r, _ := audiowm.Detect(m.s, m.rate, audioKey); r.Found && r.Payload == id {
+					okN++
+				}
+				acc += audioBitAccuracy(m, id)
+			}
+			fmt.Fprintf(out, "| %.0f | %d/%d | %.1f%% |\n", floor, okN, n, 100*acc/float64(max(n, 1)))
+		}
+		fmt.Fprintln(out)
+	}
 
 	if *audioSpectrograms != "" {
 		if err := spectrograms(*audioSpectrograms, ms[0].orig, ms[0].clip, ms[1].orig, ms[1].clip); err != nil {
@@ -301,125 +334,131 @@ func runAudio(cfg *config) error {
 		fmt.Fprintf(out, "Spectrograms (sox) before and after marking, and of the difference, are in %s.\n\n", *audioSpectrograms)
 	}
 
-	// Robustness, in parallel.
-	attacks := audioAttacks()
-	type job struct {
-		name string
-		in   func() (clip, error)
-		m    *marked
-	}
-	type res struct {
-		ok, wrong bool
-		acc       float64
-		err       error
-		name      string
-	}
-	rows := make([][]res, len(attacks)+1)
-	var jobsList [][]job
-	for _, a := range attacks {
-		var js []job
-		if !have[a.tool] {
-			jobsList = append(jobsList, nil)
-			continue
+	if parts["attacks"] {
+		// Robustness, in parallel.
+		attacks := audioAttacks()
+		type job struct {
+			name string
+			in   func() (clip, error)
+			m    *marked
 		}
+		type res struct {
+			ok, wrong bool
+			acc       float64
+			err       error
+			name      string
+		}
+		rows := make([][]res, len(attacks)+1)
+		var jobsList [][]job
+		for _, a := range attacks {
+			var js []job
+			if !have[a.tool] {
+				jobsList = append(jobsList, nil)
+				continue
+			}
+			for i := range ms {
+				m := &ms[i]
+				if m.err != nil {
+					continue
+				}
+				fn := a.fn
+				js = append(js, job{m.name, func() (clip, error) { return fn(m.clip) }, m})
+			}
+			jobsList = append(jobsList, js)
+		}
+		// 5-second excerpts at random positions.
+		excerpts := 6
+		if cfg.Quick {
+			excerpts = 2
+		}
+		var ex []job
+		r := rand.New(rand.NewPCG(5, 5))
 		for i := range ms {
 			m := &ms[i]
 			if m.err != nil {
 				continue
 			}
-			fn := a.fn
-			js = append(js, job{m.name, func() (clip, error) { return fn(m.clip) }, m})
+			for e := 0; e < excerpts; e++ {
+				start := r.Float64() * (m.seconds() - 5)
+				ex = append(ex, job{fmt.Sprintf("%s@%.1fs", m.name, start), func() (clip, error) { return cut(start, 5)(m.clip) }, m})
+			}
 		}
-		jobsList = append(jobsList, js)
-	}
-	// 5-second excerpts at random positions.
-	excerpts := 6
-	if cfg.Quick {
-		excerpts = 2
-	}
-	var ex []job
-	r := rand.New(rand.NewPCG(5, 5))
-	for i := range ms {
-		m := &ms[i]
-		if m.err != nil {
-			continue
+		jobsList = append(jobsList, ex)
+		var wg sync.WaitGroup
+		type idx struct{ a, j int }
+		ch := make(chan idx)
+		for ai := range jobsList {
+			rows[ai] = make([]res, len(jobsList[ai]))
 		}
-		for e := 0; e < excerpts; e++ {
-			start := r.Float64() * (m.seconds() - 5)
-			ex = append(ex, job{fmt.Sprintf("%s@%.1fs", m.name, start), func() (clip, error) { return cut(start, 5)(m.clip) }, m})
+		for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for x := range ch {
+					j := jobsList[x.a][x.j]
+					in, err := j.in()
+					if err != nil {
+						rows[x.a][x.j] = res{err: err, name: j.name}
+						continue
+					}
+					got, err := audiowm.Detect(in.s, in.rate, audioKey)
+					if err != nil {
+						rows[x.a][x.j] = res{err: err, name: j.name}
+						continue
+					}
+					rows[x.a][x.j] = res{ok: got.Found && got.Payload == j.m.id, wrong: got.Found && got.Payload != j.m.id, acc: audioBitAccuracy(in, j.m.id), name: j.name}
+				}
+			}()
 		}
-	}
-	jobsList = append(jobsList, ex)
-	var wg sync.WaitGroup
-	type idx struct{ a, j int }
-	ch := make(chan idx)
-	for ai := range jobsList {
-		rows[ai] = make([]res, len(jobsList[ai]))
-	}
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for x := range ch {
-				j := jobsList[x.a][x.j]
-				in, err := j.in()
-				if err != nil {
-					rows[x.a][x.j] = res{err: err, name: j.name}
+		for ai := range jobsList {
+			for ji := range jobsList[ai] {
+				ch <- idx{ai, ji}
+			}
+		}
+		close(ch)
+		wg.Wait()
+		fmt.Fprintln(out, "### Robustness (exact 64-bit payload recovery)\n\n| attack | exact decode | mean raw bit accuracy | failures |\n|---|---|---|---|")
+		for ai := range jobsList {
+			name := "any 5-second excerpt (random positions)"
+			if ai < len(attacks) {
+				name = attacks[ai].name
+				if !have[attacks[ai].tool] {
+					fmt.Fprintf(out, "| %s | skipped: %s not installed | | |\n", name, attacks[ai].tool)
 					continue
 				}
-				got, err := audiowm.Detect(in.s, in.rate, audioKey)
-				if err != nil {
-					rows[x.a][x.j] = res{err: err, name: j.name}
+			}
+			okN, wrong := 0, 0
+			var acc float64
+			var fails []string
+			for _, x := range rows[ai] {
+				if x.err != nil {
+					fails = append(fails, x.name+" ("+x.err.Error()+")")
 					continue
 				}
-				rows[x.a][x.j] = res{ok: got.Found && got.Payload == j.m.id, wrong: got.Found && got.Payload != j.m.id, acc: audioBitAccuracy(in, j.m.id), name: j.name}
+				acc += x.acc
+				if x.ok {
+					okN++
+				} else {
+					fails = append(fails, x.name)
+				}
+				if x.wrong {
+					wrong++
+				}
 			}
-		}()
-	}
-	for ai := range jobsList {
-		for ji := range jobsList[ai] {
-			ch <- idx{ai, ji}
+			n := len(rows[ai])
+			f := strings.Join(fails, ", ")
+			if wrong > 0 {
+				f += fmt.Sprintf(" — %d WRONG PAYLOADS", wrong)
+			}
+			fmt.Fprintf(out, "| %s | %d/%d (%.0f%%) | %.1f%% | %s |\n", name, okN, n, 100*float64(okN)/float64(max(n, 1)), 100*acc/float64(max(n, 1)), f)
 		}
-	}
-	close(ch)
-	wg.Wait()
-	fmt.Fprintln(out, "### Robustness (exact 64-bit payload recovery)\n\n| attack | exact decode | mean raw bit accuracy | failures |\n|---|---|---|---|")
-	for ai := range jobsList {
-		name := "any 5-second excerpt (random positions)"
-		if ai < len(attacks) {
-			name = attacks[ai].name
-			if !have[attacks[ai].tool] {
-				fmt.Fprintf(out, "| %s | skipped: %s not installed | | |\n", name, attacks[ai].tool)
-				continue
-			}
-		}
-		okN, wrong := 0, 0
-		var acc float64
-		var fails []string
-		for _, x := range rows[ai] {
-			if x.err != nil {
-				fails = append(fails, x.name+" ("+x.err.Error()+")")
-				continue
-			}
-			acc += x.acc
-			if x.ok {
-				okN++
-			} else {
-				fails = append(fails, x.name)
-			}
-			if x.wrong {
-				wrong++
-			}
-		}
-		n := len(rows[ai])
-		f := strings.Join(fails, ", ")
-		if wrong > 0 {
-			f += fmt.Sprintf(" — %d WRONG PAYLOADS", wrong)
-		}
-		fmt.Fprintf(out, "| %s | %d/%d (%.0f%%) | %.1f%% | %s |\n", name, okN, n, 100*float64(okN)/float64(max(n, 1)), 100*acc/float64(max(n, 1)), f)
-	}
-	fmt.Fprintln(out)
+		fmt.Fprintln(out)
 
+	}
+
+	if !parts["fp"] {
+		return nil
+	}
 	// False positives on unmarked audio.
 	hours := *audioFPHours
 	if cfg.Quick {
