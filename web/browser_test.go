@@ -47,7 +47,7 @@ func TestBrowser(t *testing.T) {
 	root := testenv.Root(t)
 	out := testenv.OutDir(t)
 	ensureModule(t, root)
-	base := startServer(t, root)
+	base, stopServer := startServer(t, root)
 
 	explicit := supports(t, image, labeler.Options{Explicit: &labeler.ExplicitOptions{}}) &&
 		supports(t, audio, labeler.Options{Explicit: &labeler.ExplicitOptions{}})
@@ -94,6 +94,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.Reload(),
 		chromedp.WaitVisible(css(`#engine[data-state="ready"]`)),
 	)
+	// The service worker has cached the page and the module once it is active.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`navigator.serviceWorker.ready.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("service worker: %v", err)
+	}
 	yes := true
 	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &yes}); err != nil {
@@ -197,6 +201,29 @@ func TestBrowser(t *testing.T) {
 	screenshot("04-labeled-phone-en.png")
 	do(t, ctx, "phone check", chromedp.Click(css(`#tab-check`)), chromedp.Sleep(300*time.Millisecond))
 	screenshot("05-check-phone-en.png")
+
+	// Offline: with the server gone, the page and the module come from the
+	// service worker's cache, and labeling pasted text still works.
+	stopServer()
+	do(t, ctx, "reload offline",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Reload(),
+		chromedp.WaitVisible(css(`#engine[data-state="ready"]`)),
+		chromedp.SendKeys(css(`#o-producer`), testProducer),
+		chromedp.Click(css(`#o-explicit`)), // plain text has no metadata slot
+		chromedp.Click(css(`.paste summary`)),
+		chromedp.SendKeys(css(`#paste-text`), "这段文字由模型写成。This text was written by a model.\n"),
+		chromedp.Click(css(`#paste-add`)),
+	)
+	waitResults(t, ctx, 1)
+	text, err := chromedp.Run(ctx, chromedp.Text(css(`#results li .preview pre`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "AI生成") || !strings.Contains(text, "这段文字由模型写成") {
+		t.Errorf("offline text labeling shows %q", text)
+	}
+	screenshot("06-offline-text-en.png")
 	t.Logf("screenshots in %s", out)
 }
 
@@ -351,8 +378,8 @@ func newerSource(root string, t time.Time) bool {
 }
 
 // startServer builds aigclabel and runs `aigclabel serve` on a free loopback
-// port with a fresh database, returning its base URL.
-func startServer(t *testing.T, root string) string {
+// port with a fresh database, returning its base URL and a func that stops it.
+func startServer(t *testing.T, root string) (string, func()) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "aigclabel")
@@ -394,7 +421,7 @@ func startServer(t *testing.T, root string) string {
 				t.Log("aigclabel has no serve command yet: serving web.NewHandler(web/static) in process")
 				srv := httptest.NewServer(web.NewHandler(os.DirFS(filepath.Join(root, "web", "static"))))
 				t.Cleanup(srv.Close)
-				return srv.URL
+				return srv.URL, srv.Close
 			}
 			t.Fatalf("aigclabel serve exited: %v\n%s", err, logs.String())
 		default:
@@ -402,11 +429,11 @@ func startServer(t *testing.T, root string) string {
 		if resp, err := http.Get(base + "/"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return base
+				return base, func() { cmd.Process.Kill() }
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("aigclabel serve did not answer on %s within 30 s\n%s", addr, logs.String())
-	return ""
+	return "", nil
 }
