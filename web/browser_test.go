@@ -51,9 +51,9 @@ func TestBrowser(t *testing.T) {
 
 	explicit := supports(t, image, labeler.Options{Explicit: &labeler.ExplicitOptions{}}) &&
 		supports(t, audio, labeler.Options{Explicit: &labeler.ExplicitOptions{}})
-	watermark := supports(t, image, labeler.Options{Watermark: &labeler.WatermarkOptions{}}) &&
-		supports(t, audio, labeler.Options{Watermark: &labeler.WatermarkOptions{}})
-	t.Logf("labeler supports: explicit labels %v, watermarks %v", explicit, watermark)
+	wmImage := supports(t, image, labeler.Options{Watermark: &labeler.WatermarkOptions{}})
+	wmAudio := supports(t, audio, labeler.Options{Watermark: &labeler.WatermarkOptions{}})
+	t.Logf("labeler supports: explicit labels %v, image watermark %v, audio watermark %v", explicit, wmImage, wmAudio)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -105,23 +105,31 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot("01-empty-desktop-zh.png")
 
-	// Options, then the files, then Label.
+	// Options, then the files, one at a time with the live preview off, so
+	// the watermark can be on for the image and off for the audio while the
+	// core has no audio watermark.
 	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Click(css(`details.more summary`)),
+		chromedp.Click(css(`#o-live`)),
 		chromedp.SendKeys(css(`#o-producer`), testProducer),
 		chromedp.SendKeys(css(`#o-produce-id`), testProduceID),
-	}
-	if watermark {
-		steps = append(steps, chromedp.Click(css(`#o-watermark`)))
 	}
 	if explicit {
 		steps = append(steps, chromedp.Click(css(`#o-explicit`)), chromedp.WaitVisible(css(`#o-position`)),
 			chromedp.SetValue(css(`#o-position`), "top-left"))
 	}
-	steps = append(steps,
-		chromedp.SetUploadFiles(css(`#files-label`), []string{image, audio}),
-		chromedp.Click(css(`#run-label`)),
-	)
-	do(t, ctx, "pick files and label", steps...)
+	if wmImage {
+		steps = append(steps, chromedp.Click(css(`#o-watermark`)))
+	}
+	steps = append(steps, chromedp.SetUploadFiles(css(`#files-label`), []string{image}))
+	do(t, ctx, "pick the image and label it", steps...)
+	waitResults(t, ctx, 1)
+	steps = nil
+	if wmImage != wmAudio {
+		steps = append(steps, chromedp.Click(css(`#o-watermark`)))
+	}
+	steps = append(steps, chromedp.SetUploadFiles(css(`#files-label`), []string{audio}))
+	do(t, ctx, "pick the audio and label it", steps...)
 	waitResults(t, ctx, 2)
 	screenshot("02-labeled-desktop-zh.png")
 
@@ -137,12 +145,15 @@ func TestBrowser(t *testing.T) {
 
 	for i, name := range names[:2] {
 		rep := inspect(t, files[name])
-		wantID := fmt.Sprintf("%s-%d", testProduceID, i+1)
+		wantID := testProduceID // the page numbers the second and later files: ID-2, ...
+		if i > 0 {
+			wantID = fmt.Sprintf("%s-%d", testProduceID, i+1)
+		}
 		if rep.Verdict != detect.Confirmed || rep.AIGC == nil || rep.AIGC.ProduceID != wantID || rep.AIGC.ContentProducer != testProducer {
 			t.Errorf("%s: verdict %q, record %+v; want confirmed with ProduceID %s", name, rep.Verdict, rep.AIGC, wantID)
 		}
 		checkFinding(t, name, rep, "explicit", explicit)
-		checkFinding(t, name, rep, "watermark", watermark)
+		checkFinding(t, name, rep, "watermark", []bool{wmImage, wmAudio}[i])
 	}
 	zr, err := zip.NewReader(bytes.NewReader(files["aigclabel.zip"]), int64(len(files["aigclabel.zip"])))
 	if err != nil {
@@ -187,8 +198,21 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(record, testProduceID+"-1") {
+	if !strings.Contains(record, testProduceID) {
 		t.Errorf("check panel record does not show the ProduceID: %q", record)
+	}
+	// The registry lookup: browser labeling registers nothing, so the server
+	// answers that it has no such record.
+	do(t, ctx, "registry lookup",
+		chromedp.Click(css(`#check-out .registry button`)),
+		chromedp.WaitVisible(css(`#check-out .registry-result`)),
+	)
+	lookup, err := chromedp.Run(ctx, chromedp.Text(css(`#check-out .registry-result`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(lookup, "no such record") {
+		t.Errorf("registry lookup shows %q, want the server's not-found answer", lookup)
 	}
 	screenshot("03-check-desktop-en.png")
 

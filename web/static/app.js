@@ -135,10 +135,10 @@ const form = $("opts");
 const producer = $("o-producer");
 producer.value = localStorage.getItem("aigclabel.producer") || "";
 
-function options(index, count) {
+function options(index) {
   const o = { producer: producer.value.trim(), label: $("o-label").value };
   let id = $("o-produce-id").value.trim();
-  if (id && count > 1) id += "-" + (index + 1); // one ID per content
+  if (id && index > 0) id += "-" + (index + 1); // one ID per content: ID, ID-2, ID-3, ...
   if (id) o["produce-id"] = id;
   if ($("o-watermark").checked) o.watermark = true;
   if ($("o-fill").checked) o["fill-propagator"] = true;
@@ -243,7 +243,7 @@ async function loop() {
     wanted = "";
     for (const it of items.filter((i) => mode === "all" || i.state === "queued")) {
       if (!items.includes(it)) continue;
-      await runItem(it, options(items.indexOf(it), items.length));
+      await runItem(it, options(items.indexOf(it)));
     }
   }
   running = null;
