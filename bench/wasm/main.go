@@ -36,7 +36,11 @@ const (
 
 func main() {
 	runs := flag.Int("runs", 5, "timed runs per target (after one warm-up)")
-	image := flag.String("image", "../shared/corpus/images/icinfo_flower_foveon.png", "image to label")
+	corpus := os.Getenv("AIGCLABEL_CORPUS")
+	if corpus == "" {
+		corpus = "../shared/corpus"
+	}
+	image := flag.String("image", filepath.Join(corpus, "images", "icinfo_flower_foveon.png"), "image to label")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
 	static := flag.String("static", "web/static", "folder with the page and the built module")
 	flag.Parse()
