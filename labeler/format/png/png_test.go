@@ -271,3 +271,54 @@ func FuzzWriteRead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { xmptest.FuzzWriteRead(t, Codec{}, b) })
 }
+
+// TestImageDataCRC pins the decision in the package comment: a bad CRC on
+// image data is not the carrier's to report (image/png reports it when it
+// decodes), the chunk is kept byte for byte, and ContentHash covers it, so a
+// seal over the original fails on the damaged file; a bad CRC on a metadata
+// chunk is still a *format.FormatError.
+func TestImageDataCRC(t *testing.T) {
+	good := gradient(8, 8)
+	f, err := parse(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idat *chunk
+	for i := range f.chunks {
+		if f.chunks[i].typ == "IDAT" {
+			idat = &f.chunks[i]
+		}
+	}
+	bad := append([]byte{}, good...)
+	bad[idat.end-1] ^= 1 // the IDAT CRC
+	if _, err := stdpng.Decode(bytes.NewReader(bad)); err == nil {
+		t.Fatal("image/png decoded a PNG whose IDAT CRC is wrong")
+	}
+	if _, err := (Codec{}).Read(bad); err != nil {
+		t.Errorf("Read: %v", err)
+	}
+	out, err := Codec{}.Write(bad, xmptest.Rec1)
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if !bytes.Contains(out, bad[idat.off:idat.end]) {
+		t.Error("Write did not keep the damaged IDAT chunk byte for byte")
+	}
+	hGood, _ := Codec{}.ContentHash(good)
+	hBad, err := Codec{}.ContentHash(bad)
+	if err != nil || hGood == hBad {
+		t.Errorf("ContentHash of the damaged file: %x, %v; want a hash different from %x", hBad, err, hGood)
+	}
+	meta := insert(good, makeChunk("tEXt", []byte("Software\x00x")))
+	mf, _ := parse(meta)
+	for i := range mf.chunks {
+		if c := &mf.chunks[i]; c.typ == "tEXt" {
+			meta[c.end-1] ^= 1
+			_, err := Codec{}.Read(meta)
+			var fe *format.FormatError
+			if !errors.As(err, &fe) || fe.Offset != int64(c.end-4) {
+				t.Errorf("bad tEXt CRC: %v, want *format.FormatError at offset %d", err, c.end-4)
+			}
+		}
+	}
+}
