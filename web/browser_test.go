@@ -16,9 +16,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,7 @@ import (
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/internal/testenv"
 	"github.com/aigclabel/aigclabel/labeler"
+	"github.com/aigclabel/aigclabel/wasm/api"
 	"github.com/aigclabel/aigclabel/web"
 )
 
@@ -53,6 +56,7 @@ func TestBrowser(t *testing.T) {
 		supports(t, audio, labeler.Options{Explicit: &labeler.ExplicitOptions{}})
 	wmImage := supports(t, image, labeler.Options{Watermark: &labeler.WatermarkOptions{}})
 	wmAudio := supports(t, audio, labeler.Options{Watermark: &labeler.WatermarkOptions{}})
+	checkSameJSONAsCLI(t, image)
 	t.Logf("labeler supports: explicit labels %v, image watermark %v, audio watermark %v", explicit, wmImage, wmAudio)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -401,12 +405,45 @@ func newerSource(root string, t time.Time) bool {
 	return newer
 }
 
+// aigclabelBin is the binary startServer built.
+var aigclabelBin string
+
+// checkSameJSONAsCLI is part of the browser test's promise: the page's label
+// report is what `aigclabel label --json` prints, without the output path.
+func checkSameJSONAsCLI(t *testing.T, image string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out.png")
+	cmd := exec.Command(aigclabelBin, "label", image, "-o", out, "--json", "--producer", testProducer, "--produce-id", testProduceID)
+	cliJSON, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("aigclabel label --json: %v", err)
+	}
+	in, err := os.ReadFile(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, apiJSON, err := api.Label(context.Background(), in, url.Values{"producer": {testProducer}, "produce-id": {testProduceID}}, api.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromCLI, fromAPI map[string]any
+	if err := json.Unmarshal(cliJSON, &fromCLI); err != nil {
+		t.Fatalf("CLI JSON: %v\n%s", err, cliJSON)
+	}
+	json.Unmarshal(apiJSON, &fromAPI)
+	delete(fromCLI, "output")
+	if !reflect.DeepEqual(fromCLI, fromAPI) {
+		t.Errorf("the browser's label JSON differs from the CLI's:\nCLI: %s\nAPI: %s", cliJSON, apiJSON)
+	}
+}
+
 // startServer builds aigclabel and runs `aigclabel serve` on a free loopback
 // port with a fresh database, returning its base URL and a func that stops it.
 func startServer(t *testing.T, root string) (string, func()) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "aigclabel")
+	aigclabelBin = bin
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = root
 	if b, err := build.CombinedOutput(); err != nil {
