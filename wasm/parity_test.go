@@ -311,21 +311,20 @@ func runNative(ctx context.Context, t *testing.T, j job) result {
 	return r
 }
 
-// runWazero runs every job on the WASI module, compiled once (and cached on
-// disk across runs), one fresh instance per job, two at a time.
+// runWazero runs every job on the WASI module, compiled once, one fresh
+// instance per job, two at a time.
 func runWazero(ctx context.Context, t *testing.T, wasmPath string, jobs []job) []result {
 	t.Helper()
 	bin, err := os.ReadFile(wasmPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := wazero.NewRuntimeConfig()
-	if dir, err := os.UserCacheDir(); err == nil {
-		if cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, "aigclabel", "wazero")); err == nil {
-			cfg = cfg.WithCompilationCache(cache)
-		}
-	}
-	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+	// One compilation per test run, shared by every instance. (An on-disk
+	// cache would save about a second per run but keeps one entry per
+	// build forever.)
+	cache := wazero.NewCompilationCache()
+	defer cache.Close(ctx)
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache))
 	defer rt.Close(ctx)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	mod, err := rt.CompileModule(ctx, bin)
