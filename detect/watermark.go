@@ -6,6 +6,7 @@ import (
 	"image"
 
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
+	"github.com/aigclabel/aigclabel/labeler/watermark/audiowm"
 	"github.com/aigclabel/aigclabel/labeler/watermark/imagewm"
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
 	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
@@ -47,7 +48,24 @@ func (rep *Report) foundWatermark(id uint64, opts Options) {
 	rep.traces = append(rep.traces, fmt.Sprintf("aigclabel watermark %016x found (false-positive probability %.1e)", id, rep.Watermark.Confidence))
 }
 
-func inspectAudioWatermark(pcm *wav.PCM, rep *Report, opts Options) {}
+func inspectAudioWatermark(pcm *wav.PCM, rep *Report, opts Options) {
+	key := opts.WatermarkKey
+	if len(key) == 0 {
+		key = audiowm.DevKey
+	}
+	res, err := audiowm.Detect(pcm.Samples, pcm.Rate, key)
+	wm := &WatermarkReport{Found: res.Found, Confidence: res.Confidence, BitErrors: res.BitErrors}
+	if err != nil {
+		wm.Note = err.Error()
+	}
+	for _, s := range res.Segments {
+		wm.Segments = append(wm.Segments, Segment{Start: s.Start, End: s.End})
+	}
+	rep.Watermark = wm
+	if res.Found {
+		rep.foundWatermark(res.Payload, opts)
+	}
+}
 
 func inspectTextWatermark(text string, rep *Report, opts Options) {
 	key := opts.WatermarkKey

@@ -10,6 +10,7 @@ import (
 	"github.com/aigclabel/aigclabel/labeler/explicit"
 	"github.com/aigclabel/aigclabel/labeler/format"
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
+	"github.com/aigclabel/aigclabel/labeler/watermark/audiowm"
 	"github.com/aigclabel/aigclabel/labeler/watermark/imagewm"
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
 	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
@@ -48,8 +49,26 @@ func verifyImageWatermark(encoded []byte, rec aigc.Record, opts Options) error {
 	return nil
 }
 
+// embedAudioWatermark marks the samples in place and re-detects the mark
+// (verify-after-embed; the WAV re-encoding that follows is exact for 8 to
+// 24-bit and float samples).
 func embedAudioWatermark(pcm *wav.PCM, rec aigc.Record, opts Options) error {
-	return &format.UnsupportedError{Format: format.WAV, Msg: "the audio watermark is not available yet"}
+	key := opts.Watermark.key(audiowm.DevKey)
+	id := WatermarkID(rec)
+	if err := audiowm.Embed(pcm.Samples, pcm.Rate, id, key, audiowm.Options{}); err != nil {
+		return err
+	}
+	if opts.Watermark.NoVerify {
+		return nil
+	}
+	res, err := audiowm.Detect(pcm.Samples, pcm.Rate, key)
+	if err != nil {
+		return fmt.Errorf("labeler: verify-after-embed: %w", err)
+	}
+	if !res.Found || res.Payload != id {
+		return fmt.Errorf("labeler: verify-after-embed: the audio watermark %016x was not found in the marked samples", id)
+	}
+	return nil
 }
 
 func embedTextWatermark(text string, kind format.Kind, rec aigc.Record, opts Options) (string, error) {
