@@ -7,26 +7,10 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
-	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
 
 func init() {
 	commands["propagate"] = command{summary: "add a platform's propagation fields and seal to a file it spreads", run: cmdPropagate}
-}
-
-// verdictLabels maps a detect verdict to the Annex E Label a platform writes
-// (Measures Art. 6: confirmed 1, possible 2, suspected 3).
-var verdictLabels = map[string]string{
-	detect.Confirmed: aigc.LabelConfirmed,
-	detect.Possible:  aigc.LabelPossible,
-	detect.Suspected: aigc.LabelSuspected,
-}
-
-// verdictWordings is the explicit label each verdict calls for.
-var verdictWordings = map[string]string{
-	detect.Confirmed: "AI生成",
-	detect.Possible:  "可能为AI生成",
-	detect.Suspected: "疑似AI生成",
 }
 
 func cmdPropagate(args []string, stdout, stderr io.Writer) int {
@@ -76,9 +60,9 @@ func cmdPropagate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aigclabel propagate: %s: %v\n", in, err)
 		return 1
 	}
-	popts.Label = verdictLabels[rep.Verdict]
+	popts.Label = detect.LabelFor(rep.Verdict)
 	if !*noExplicit && popts.Label != "" && (rep.Explicit == nil || !rep.Explicit.Found) && !rep.Format.IsAudio() {
-		popts.Explicit = &labeler.ExplicitOptions{Text: verdictWordings[rep.Verdict]}
+		popts.Explicit = &labeler.ExplicitOptions{Text: detect.WordingFor(rep.Verdict)}
 	}
 	res, err := labeler.Propagate(background, data, popts)
 	if err != nil {

@@ -324,20 +324,6 @@ func (s *Server) propagateOptions(vals url.Values, k store.Key) (labeler.Propaga
 	return po, declared, nil
 }
 
-// verdictLabel is the Label a platform writes for a detection verdict when
-// the file carries no record.
-func verdictLabel(verdict string) string {
-	switch verdict {
-	case detect.Confirmed:
-		return aigc.LabelConfirmed
-	case detect.Possible:
-		return aigc.LabelPossible
-	case detect.Suspected:
-		return aigc.LabelSuspected
-	}
-	return ""
-}
-
 func (s *Server) handlePropagate(c echo.Context) error {
 	k, f, vals, err := s.oneFile(c)
 	if err != nil {
@@ -355,7 +341,7 @@ func (s *Server) handlePropagate(c echo.Context) error {
 	rep, err := detect.Inspect(ctx, f.Data, s.detectOptions(ctx, declared))
 	if err == nil {
 		if po.Label == "" && rep.AIGC == nil {
-			po.Label = verdictLabel(rep.Verdict)
+			po.Label = detect.LabelFor(rep.Verdict)
 		}
 		if s.cfg.Sealer != nil {
 			po.Seal = &labeler.SealOptions{Signer: propagationSigner{s.cfg.Sealer}}

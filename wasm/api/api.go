@@ -99,21 +99,6 @@ func Detect(ctx context.Context, in []byte, opts url.Values) ([]byte, error) {
 	return json.Marshal(rep)
 }
 
-// Verdict-dependent values a platform writes when it propagates content
-// (Measures Art. 6): the Annex E Label and the explicit label's wording.
-var (
-	verdictLabels = map[string]string{
-		detect.Confirmed: aigc.LabelConfirmed,
-		detect.Possible:  aigc.LabelPossible,
-		detect.Suspected: aigc.LabelSuspected,
-	}
-	verdictWordings = map[string]string{
-		detect.Confirmed: "AI生成",
-		detect.Possible:  "可能为AI生成",
-		detect.Suspected: "疑似AI生成",
-	}
-)
-
 // Propagate is a platform's step for content it spreads, as `aigclabel
 // propagate` does it: detect, then add ContentPropagator and PropagateID
 // (labeler.Propagate), with the Label and the explicit label the verdict
@@ -149,9 +134,9 @@ func Propagate(ctx context.Context, in []byte, opts url.Values, env Env) (out, r
 	if err != nil {
 		return nil, nil, err
 	}
-	popts.Label = verdictLabels[rep.Verdict]
+	popts.Label = detect.LabelFor(rep.Verdict)
 	if !noExplicit && popts.Label != "" && (rep.Explicit == nil || !rep.Explicit.Found) && !rep.Format.IsAudio() {
-		popts.Explicit = &labeler.ExplicitOptions{Text: verdictWordings[rep.Verdict]}
+		popts.Explicit = &labeler.ExplicitOptions{Text: detect.WordingFor(rep.Verdict)}
 	}
 	res, err := labeler.Propagate(ctx, in, popts)
 	if err != nil {
