@@ -1,8 +1,9 @@
 package mp3
 
 import (
-	"bytes"
 	"testing"
+
+	"github.com/aigclabel/aigclabel/labeler/format/formattest"
 )
 
 // fuzzSeeds are small tags of every version and feature the reader handles.
@@ -49,26 +50,6 @@ func FuzzWriteRead(f *testing.F) {
 		f.Add(s, "id")
 	}
 	f.Fuzz(func(t *testing.T, b []byte, id string) {
-		rec := testRecord(id)
-		out, err := Codec{}.Write(b, rec)
-		if err != nil {
-			return
-		}
-		m, err := Codec{}.Read(out)
-		if err != nil {
-			t.Fatalf("Read of Write output: %v", err)
-		}
-		if len(m.Records) != 1 || !bytes.Equal(m.Records[0].Payload, bytes.TrimRight(rec.Marshal(), "\x00")) {
-			t.Fatalf("records after Write: %+v", m.Records)
-		}
-		h0, err0 := Codec{}.ContentHash(b)
-		h1, err1 := Codec{}.ContentHash(out)
-		if err0 != nil || err1 != nil || h0 != h1 {
-			t.Fatalf("content hash changed: %v %v", err0, err1)
-		}
-		out2, err := Codec{}.Write(out, rec)
-		if err != nil || !bytes.Equal(out, out2) {
-			t.Fatalf("relabel with the same record changed the file: %v", err)
-		}
+		formattest.WriteRead(t, Codec{}, b, testRecord(id))
 	})
 }
