@@ -18,7 +18,7 @@ import (
 // verifySeals checks ReservedCode1 and ReservedCode2 of the reported record.
 func verifySeals(codec format.Codec, b []byte, rep *Report, opts Options) {
 	h, err := codec.ContentHash(b)
-	hashes := sign.Hashes{}
+	hashes := sign.Hashes{SM3: sm3Binding(rep.Format, b, rep.carrier)}
 	if err == nil {
 		hashes.SHA256 = &h
 	}

@@ -75,6 +75,7 @@ type Report struct {
 
 	traces     []string // evidence of AI generation short of a valid record
 	registered bool     // a found watermark resolved to a registered record
+	carrier    *Carrier // where the reported record sits
 }
 
 // SealReport gives the verification status of both seals (see sign.Status
@@ -194,8 +195,8 @@ func inspectMetadata(codec format.Codec, b []byte, rep *Report) error {
 		c.Valid = rec.Valid()
 		rep.Carriers = append(rep.Carriers, c)
 		if first == nil || (c.Valid && !firstValid) {
-			r := rec
-			first, firstValid = &r, c.Valid
+			r, where := rec, c
+			first, firstValid, rep.carrier = &r, c.Valid, &where
 		}
 	}
 	if len(md.Records) > 1 {

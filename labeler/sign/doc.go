@@ -126,7 +126,8 @@
 //     after revokedAt, if given): revoked-key. Outside notBefore/notAfter at
 //     the verification time: expired-key.
 //  5. The signed Hash binding is compared with the caller's content hash
-//     (SHA-256, or SM3 for MiniMax seals when the caller supplies it):
+//     (SHA-256, or SM3 for MiniMax seals when the caller supplies it; detect
+//     does, over the file without the element carrying the label):
 //     different: content-modified. No signed binding, or no hash in that
 //     algorithm supplied: unsupported.
 //  6. Otherwise: valid. Valid therefore always means a trusted, current key
