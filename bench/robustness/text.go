@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,6 +170,10 @@ func runText(cfg *config) error {
 		}
 		fmt.Fprintf(out, "| %s | %d/%d | %d/%d (%.1f%%) | %s | %s | %d |\n", a.name, wholeOK, wholeN, exOK, exN,
 			100*float64(exOK)/float64(max(exN, 1)), pct(symAgree, symN), pct(bitAgree, bitN), wrong)
+	}
+
+	if err := textLengths(cfg, texts, names[:2], attacks, rng); err != nil {
+		return err
 	}
 
 	// False positives.
@@ -461,4 +466,130 @@ func (c *chromeCopier) sameRendering(a, b string) (bool, error) {
 		return false, err
 	}
 	return bytes.Equal(sa, sb), nil
+}
+
+// lengthClass is a range of text lengths in characters, [lo, hi).
+type lengthClass struct{ lo, hi int }
+
+func (c lengthClass) String() string {
+	if c.lo == 0 {
+		return fmt.Sprintf("< %d", c.hi)
+	}
+	return fmt.Sprintf("%d-%d", c.lo, c.hi-1)
+}
+
+// textLengths marks whole short texts of each length class, cut from the
+// long corpus texts at word boundaries (plus the corpus's short text in its
+// class), and reports per class how many take a mark, their overhead, and
+// the exact-decode rate of the whole text after each attack.
+func textLengths(cfg *config, texts map[string]string, long []string, attacks []textAttack, rng *rand.Rand) error {
+	out := cfg.Out
+	classes := []lengthClass{{100, 160}, {160, 180}, {180, 200}, {200, 220}, {220, 240}, {240, 320}, {320, 400}, {400, 800}}
+	perClass := 40
+	if cfg.Quick {
+		perClass = 8
+	}
+	type sample struct {
+		text, marked string
+		err          error
+	}
+	samples := make([][]sample, len(classes))
+	var shortest []string
+	for name, t := range texts {
+		if n := utf8.RuneCountInString(t); n < 400 {
+			shortest = append(shortest, name)
+			for ci, c := range classes {
+				if n >= c.lo && n < c.hi {
+					samples[ci] = append(samples[ci], sample{text: t})
+				}
+			}
+		}
+	}
+	for ci, c := range classes {
+		for len(samples[ci]) < perClass {
+			rs := []rune(texts[long[len(samples[ci])%len(long)]])
+			n := c.lo + rng.IntN(c.hi-c.lo)
+			start := rng.IntN(len(rs) - 2*n)
+			for start > 0 && rs[start-1] != ' ' && rs[start-1] != '\n' {
+				start++
+			}
+			t := strings.TrimSpace(string(rs[start : start+n]))
+			if utf8.RuneCountInString(t) < c.lo {
+				continue
+			}
+			samples[ci] = append(samples[ci], sample{text: t})
+		}
+		for i := range samples[ci] {
+			s := &samples[ci][i]
+			s.marked, s.err = textwm.Embed(s.text, textID, textKey, textwm.Options{})
+			if s.err == nil {
+				if r := textwm.Detect(s.marked, textKey); !r.Found || r.Payload != textID {
+					return fmt.Errorf("short text of %d characters not read back after embedding: %+v", utf8.RuneCountInString(s.text), r)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(out, "\nWhole short texts by length (%d per class cut from %s at word boundaries, plus %s in its class), marked whole: how many take a mark within the 5%% limit, their overhead (added code points / characters), and false-positive bound when read back:\n\n", perClass, strings.Join(long, ", "), strings.Join(shortest, ", "))
+	fmt.Fprintf(out, "| characters | texts | marked | too short (fingerprint only) | overhead min / median / max | worst bound when read back |\n|---|---|---|---|---|---|\n")
+	for ci, c := range classes {
+		var overs []float64
+		tooShort := 0
+		worst := 0.0
+		for _, s := range samples[ci] {
+			if s.err != nil {
+				tooShort++
+				continue
+			}
+			n := utf8.RuneCountInString(s.text)
+			overs = append(overs, float64(utf8.RuneCountInString(s.marked)-n)/float64(n))
+			worst = max(worst, textwm.Detect(s.marked, textKey).Confidence)
+		}
+		slices.Sort(overs)
+		dist := "–"
+		if len(overs) > 0 {
+			dist = fmt.Sprintf("%.2f%% / %.2f%% / %.2f%%", 100*overs[0], 100*overs[len(overs)/2], 100*overs[len(overs)-1])
+		}
+		fmt.Fprintf(out, "| %s | %d | %d | %d | %s | %.1e |\n", c, len(samples[ci]), len(samples[ci])-tooShort, tooShort, dist, worst)
+	}
+	for _, name := range shortest {
+		t := texts[name]
+		m, err := textwm.Embed(t, textID, textKey, textwm.Options{})
+		n := utf8.RuneCountInString(t)
+		if err != nil {
+			fmt.Fprintf(out, "\n%s (%d characters): %v\n", name, n, err)
+			continue
+		}
+		fmt.Fprintf(out, "\n%s (%d characters): %d code points added (%.2f%%), %+v\n", name, n, utf8.RuneCountInString(m)-n, 100*float64(utf8.RuneCountInString(m)-n)/float64(n), textwm.Detect(m, textKey))
+	}
+	fmt.Fprintf(out, "\nExact decode of the whole marked text after each attack, per length class (marked texts only):\n\n| attack |")
+	for _, c := range classes {
+		fmt.Fprintf(out, " %s |", c)
+	}
+	fmt.Fprintf(out, "\n|---|%s\n", strings.Repeat("---|", len(classes)))
+	for _, a := range attacks {
+		fmt.Fprintf(out, "| %s |", a.name)
+		for ci := range classes {
+			ok, n, wrong := 0, 0, 0
+			for _, s := range samples[ci] {
+				if s.err != nil {
+					continue
+				}
+				n++
+				r := textwm.Detect(a.fn(s.marked), textKey)
+				switch {
+				case r.Found && r.Payload == textID:
+					ok++
+				case r.Found:
+					wrong++
+				}
+			}
+			cell := fmt.Sprintf(" %d/%d", ok, n)
+			if wrong > 0 {
+				cell += fmt.Sprintf(" (%d wrong)", wrong)
+			}
+			fmt.Fprintf(out, "%s |", cell)
+		}
+		fmt.Fprintln(out)
+	}
+	return nil
 }
