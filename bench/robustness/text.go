@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"math/rand/v2"
@@ -63,6 +64,7 @@ func runText(cfg *config) error {
 	// iteration over the text (norm.Iter), the walk Embed and Detect make.
 	fmt.Fprintf(out, "| text | characters | marks added (code points) | overhead | embed | detect | baseline (NFKC walk) | embed/baseline | detect/baseline |\n|---|---|---|---|---|---|---|---|---|\n")
 	marked := map[string]string{}
+	var tooShort []string
 	best := func(f func()) time.Duration {
 		d := time.Duration(1 << 62)
 		for i := 0; i < 3; i++ {
@@ -77,6 +79,11 @@ func runText(cfg *config) error {
 		var m string
 		var err error
 		te := best(func() { m, err = textwm.Embed(in, textID, textKey, textwm.Options{}) })
+		if errors.Is(err, textwm.ErrTooShort) {
+			fmt.Fprintf(out, "| %s | %d | too short: no mark (fingerprint only) | – | %v | – | – | – | – |\n", n, utf8.RuneCountInString(in), te.Round(time.Microsecond))
+			tooShort = append(tooShort, fmt.Sprintf("%s: %v", n, err))
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
 		}
@@ -98,6 +105,10 @@ func runText(cfg *config) error {
 			100*float64(added)/float64(chars), te.Round(time.Microsecond), td.Round(time.Microsecond), tn.Round(time.Microsecond),
 			float64(te)/float64(tn), float64(td)/float64(tn))
 		marked[n] = m
+	}
+
+	for _, e := range tooShort {
+		fmt.Fprintf(out, "\n%s\n", e)
 	}
 
 	attacks := []textAttack{
@@ -139,6 +150,9 @@ func runText(cfg *config) error {
 		wholeOK, wholeN, exOK, exN, wrong := 0, 0, 0, 0, 0
 		var symAgree, symN, bitAgree, bitN int
 		for _, n := range names {
+			if _, ok := marked[n]; !ok {
+				continue
+			}
 			att := a.fn(marked[n])
 			check := func(s string) bool {
 				r := textwm.Detect(s, textKey)
@@ -522,6 +536,9 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 		for i := range samples[ci] {
 			s := &samples[ci][i]
 			s.marked, s.err = textwm.Embed(s.text, textID, textKey, textwm.Options{})
+			if s.err != nil && !errors.Is(s.err, textwm.ErrTooShort) {
+				return s.err
+			}
 			if s.err == nil {
 				if r := textwm.Detect(s.marked, textKey); !r.Found || r.Payload != textID {
 					return fmt.Errorf("short text of %d characters not read back after embedding: %+v", utf8.RuneCountInString(s.text), r)

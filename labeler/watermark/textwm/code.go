@@ -25,6 +25,7 @@ const (
 	codeN   = fieldP - 1 // symbols per codeword: every non-zero evaluation point
 	codeK   = 12         // message digits: 239^12 ≈ 2^94.8 ≥ 2^88
 	msgBits = 88         // 64 ID bits + 24 CRC bits
+	crcBits = 24         // the CRC's length
 )
 
 // crc24 is CRC-24/OpenPGP (polynomial 0x864CFB, initial value 0xB704CE), the
@@ -46,11 +47,23 @@ func crc24(b []byte) uint32 {
 // digits returns the message of id (id<<24 | CRC-24) as 12 base-239 digits,
 // least significant first.
 func digits(id uint64) [codeK]int {
+	var d [codeK]int
+	copy(d[:], digitsOf(id, codeK, crcBits))
+	return d
+}
+
+// digitsOf returns the message id<<c | (the top c bits of the CRC-24 of id)
+// as k base-239 digits, least significant first. c <= 24 and 239^k must
+// exceed 2^(64+c).
+func digitsOf(id uint64, k, c int) []int {
 	var be [8]byte
 	binary.BigEndian.PutUint64(be[:], id)
-	crc := uint64(crc24(be[:]))
-	hi, lo := id>>40, id<<24|crc // the 88-bit message as a 128-bit number
-	var d [codeK]int
+	crc := uint64(crc24(be[:])) >> (crcBits - c)
+	hi, lo := id>>(64-c), id<<c|crc // the (64+c)-bit message as a 128-bit number
+	if c == 0 {
+		hi, lo = 0, id
+	}
+	d := make([]int, k)
 	for i := range d {
 		var r uint64
 		hi, r = hi/fieldP, hi%fieldP
@@ -62,21 +75,30 @@ func digits(id uint64) [codeK]int {
 
 // fromDigits inverts digits: it returns the ID when the digits encode a
 // number below 2^88 whose low 24 bits are the CRC-24 of the high 64.
-func fromDigits(d []int) (uint64, bool) {
+func fromDigits(d []int) (uint64, bool) { return fromDigitsOf(d, crcBits) }
+
+// fromDigitsOf inverts digitsOf for any k = len(d): it returns the ID when
+// the digits encode a number below 2^(64+c) whose low c bits are the top c
+// bits of the CRC-24 of the high 64.
+func fromDigitsOf(d []int, c int) (uint64, bool) {
 	var hi, lo uint64
-	for i := codeK - 1; i >= 0; i-- {
+	for i := len(d) - 1; i >= 0; i-- {
 		h, l := bits.Mul64(lo, fieldP)
-		l, c := bits.Add64(l, uint64(d[i]), 0)
-		hi = hi*fieldP + h + c
+		l, carry := bits.Add64(l, uint64(d[i]), 0)
+		hi = hi*fieldP + h + carry
 		lo = l
-		if hi >= 1<<24 {
-			return 0, false // ≥ 2^88
+		if hi >= 1<<c {
+			return 0, false // ≥ 2^(64+c); the partial values only grow
 		}
 	}
-	id := hi<<40 | lo>>24
+	id := lo
+	if c > 0 {
+		id = hi<<(64-c) | lo>>c
+	}
 	var be [8]byte
 	binary.BigEndian.PutUint64(be[:], id)
-	return id, uint64(crc24(be[:])) == lo&0xFFFFFF
+	crc := uint64(crc24(be[:])) >> (crcBits - c)
+	return id, lo&(1<<c-1) == crc
 }
 
 // inv holds the multiplicative inverses in GF(239).
@@ -127,28 +149,29 @@ func decode(pts []point) (msg []int, errs int, ok bool) {
 	}
 	emax := (r - codeK) / 2
 	if emax > 4 {
-		if msg, errs, ok := decodeRadius(pts, 4); ok {
+		if msg, errs, ok := decodeRadius(pts, 4, codeK); ok {
 			return msg, errs, ok
 		}
 	}
-	return decodeRadius(pts, emax)
+	return decodeRadius(pts, emax, codeK)
 }
 
-// decodeRadius runs Berlekamp-Welch for at most e errors.
-func decodeRadius(pts []point, e int) (msg []int, errs int, ok bool) {
+// decodeRadius runs Berlekamp-Welch for at most e errors on a code of k
+// message digits (with e = 0 it interpolates).
+func decodeRadius(pts []point, e, k int) (msg []int, errs int, ok bool) {
 	r := len(pts)
 	// Unknowns: Q's k+e coefficients, then E's e low coefficients (E monic of
 	// degree e). Row i: Q(x_i) - y_i E_low(x_i) = y_i x_i^e.
-	cols := codeK + 2*e
+	cols := k + 2*e
 	m := make([][]int, r)
 	for i, p := range pts {
 		row := make([]int, cols+1)
 		x := p.idx + 1
 		pw := 1
-		for j := 0; j < codeK+e; j++ {
+		for j := 0; j < k+e; j++ {
 			row[j] = pw
 			if j < e {
-				row[codeK+e+j] = (fieldP - p.val*pw%fieldP) % fieldP
+				row[k+e+j] = (fieldP - p.val*pw%fieldP) % fieldP
 			}
 			pw = pw * x % fieldP
 		}
@@ -164,9 +187,9 @@ func decodeRadius(pts []point, e int) (msg []int, errs int, ok bool) {
 	if !ok {
 		return nil, 0, false
 	}
-	q := sol[:codeK+e]
-	E := append(append([]int(nil), sol[codeK+e:]...), 1)
-	msg, ok = divide(q, E)
+	q := sol[:k+e]
+	E := append(append([]int(nil), sol[k+e:]...), 1)
+	msg, ok = divide(q, E, k)
 	if !ok {
 		return nil, 0, false
 	}
@@ -227,12 +250,12 @@ func solve(m [][]int, cols int) ([]int, bool) {
 }
 
 // divide returns q / e when e divides q exactly and the quotient has degree
-// < codeK. Polynomials are lowest degree first; e is monic.
-func divide(q, e []int) ([]int, bool) {
+// < k. Polynomials are lowest degree first; e is monic.
+func divide(q, e []int, k int) ([]int, bool) {
 	rem := append([]int(nil), q...)
 	de := len(e) - 1
 	if len(rem) < de+1 {
-		return make([]int, codeK), allZero(rem)
+		return make([]int, k), allZero(rem)
 	}
 	quot := make([]int, len(rem)-de)
 	for i := len(rem) - 1; i >= de; i-- {
@@ -248,12 +271,12 @@ func divide(q, e []int) ([]int, bool) {
 	if !allZero(rem[:de]) {
 		return nil, false
 	}
-	for _, c := range quot[min(codeK, len(quot)):] {
+	for _, c := range quot[min(k, len(quot)):] {
 		if c != 0 {
 			return nil, false
 		}
 	}
-	out := make([]int, codeK)
+	out := make([]int, k)
 	copy(out, quot)
 	return out, true
 }

@@ -199,11 +199,13 @@ func newKeyed(key []byte) *keyed {
 	return k
 }
 
-// index returns the code symbol index a context selects.
-func (k *keyed) index(ctx []byte) int {
+// index returns the code symbol index a context selects (the HMAC's first 8
+// bytes, reduced mod 238), and its priority in the compact layout (the next
+// 8 bytes: independent of the index).
+func (k *keyed) index(ctx []byte) (int, uint64) {
 	k.mac.Reset()
 	k.mac.Write([]byte(domain + " index\x00"))
 	k.mac.Write(ctx)
 	k.sum = k.mac.Sum(k.sum[:0])
-	return int(binary.BigEndian.Uint64(k.sum) % codeN)
+	return int(binary.BigEndian.Uint64(k.sum) % codeN), binary.BigEndian.Uint64(k.sum[8:])
 }

@@ -22,7 +22,7 @@ func FuzzDetect(f *testing.F) {
 }
 
 // FuzzEmbedDetect checks on any text that takes a mark: the marks are all
-// that was added, they read back, and the overhead bound holds.
+// that was added, they read back, and the overhead stays within 5%.
 func FuzzEmbedDetect(f *testing.F) {
 	f.Add("The harbour town woke slowly that morning. Fishing boats rocked against the pier while gulls argued over the remains of yesterday's catch, and the baker on the corner pulled the first trays of bread.", false)
 	f.Add("# T\n\n```\ncode here\n```\nSome text `x y` with [a link](http://x y) and <b c=d>tags</b> here and there and more words to mark.", true)
@@ -36,7 +36,7 @@ func FuzzEmbedDetect(f *testing.F) {
 		}
 		n := utf8.RuneCountInString(s)
 		added := utf8.RuneCountInString(out) - n
-		if added > max(2*codeK, n/rateDen) {
+		if added > n/rateDen {
 			t.Fatalf("%d code points added to %d", added, n)
 		}
 		if r := Detect(out, testKey); !r.Found || r.Payload != testID {

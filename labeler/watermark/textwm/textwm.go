@@ -122,8 +122,11 @@ type Result struct {
 	// payload's code symbols (comparable to the image watermark's count).
 	BitErrors int `json:"bitErrors"`
 	// Copies is Marks / 12: how many times over the marks read could carry
-	// the payload.
+	// the payload (1 for the compact layout).
 	Copies int `json:"copies"`
+	// Compact reports a payload read from the compact layout of a short
+	// text (fewer check bits, see compact.go); Confidence is its bound.
+	Compact bool `json:"compact,omitempty"`
 }
 
 // Errors Embed returns.
@@ -158,14 +161,29 @@ func Embed(text string, id uint64, key []byte, opts Options) (string, error) {
 		return "", ErrMarked
 	}
 	k := newKeyed(key)
-	code := codeword(id)
 	cands, markable := candidates(text, k, opts)
-	sel := spread(cands, utf8.RuneCountInString(text), markable)
+	chars := utf8.RuneCountInString(text)
+	budget := chars / rateDen
+	sel := spread(cands, chars, markable)
 	if distinct(sel) < codeK {
-		sel = once(cands)
+		sel = once(cands, budget)
 	}
-	if sel == nil {
-		return "", fmt.Errorf("%w: %d usable gaps with distinct symbols, %d needed", ErrTooShort, distinct(cands), codeK)
+	var code []int
+	if sel != nil {
+		c := codeword(id)
+		code = c[:]
+	} else {
+		if budget < compactMin {
+			return "", fmt.Errorf("%w: %d characters take at most %d marks within %d%% (one per %d characters), %d needed; it is recognized by its fingerprint only",
+				ErrTooShort, chars, budget, 100/rateDen, rateDen, compactMin)
+		}
+		var bound float64
+		var gaps int
+		if sel, bound, gaps = compactLayout(text, k, cands, budget); sel == nil {
+			return "", fmt.Errorf("%w: %d characters take at most %d marks within %d%%, too few for the regular code (%d), and the compact layout over %d usable gaps would have a false-positive bound of %.1e, above %.0e; it is recognized by its fingerprint only",
+				ErrTooShort, chars, budget, 100/rateDen, codeK, gaps, bound, MaxCompactFalsePositive)
+		}
+		code = compactCode(id, len(sel))
 	}
 	out := make([]byte, 0, len(text)+8*len(sel))
 	prev := 0
@@ -190,8 +208,9 @@ type candidate struct {
 	at       int // byte offset
 	runes    int // characters before it
 	markable int // characters before it outside excluded regions
-	idx      int // the code symbol its context selects
-	cost     int // code points the mark adds: 1, or 2 with a ZWNJ
+	idx      int    // the code symbol its context selects
+	cost     int    // code points the mark adds: 1, or 2 with a ZWNJ
+	prio     uint64 // its context's priority in the compact layout
 }
 
 // candidates lists every usable gap of text (allowed by the character rules
@@ -227,7 +246,8 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 			return
 		}
 		buf = ctx
-		out = append(out, candidate{at, w.runes, w.runes - exRunes, k.index(ctx), cost})
+		idx, prio := k.index(ctx)
+		out = append(out, candidate{at, w.runes, w.runes - exRunes, idx, cost, prio})
 	})
 	return out, total
 }
@@ -341,8 +361,9 @@ func fill(cands, sel []candidate, total, budget int) []candidate {
 // once picks exactly codeK marks with distinct symbols, spread evenly over
 // the text, for texts too short for spread: the payload is carried once,
 // whole. It prefers one-character marks and returns nil when there are not
-// enough distinct symbols.
-func once(cands []candidate) []candidate {
+// enough distinct symbols or the marks would cost more than budget code
+// points.
+func once(cands []candidate, budget int) []candidate {
 	var uniq []candidate
 	seen := map[int]bool{}
 	for cost := 1; cost <= 2; cost++ {
@@ -361,8 +382,13 @@ func once(cands []candidate) []candidate {
 	}
 	slices.SortFunc(uniq, func(a, b candidate) int { return a.at - b.at })
 	sel := make([]candidate, codeK)
+	cost := 0
 	for i := range sel {
 		sel[i] = uniq[i*len(uniq)/codeK]
+		cost += sel[i].cost
+	}
+	if cost > budget {
+		return nil
 	}
 	return sel
 }
@@ -394,8 +420,10 @@ func hasMarks(text string) bool {
 func isIVSBase(r rune) bool { return r >= 0 && isHan(r) }
 
 // read collects the symbols of every mark with a full context: for each
-// index, the value most marks agree on (ties are dropped as erasures).
-func read(text string, k *keyed) (pts []point, marks int) {
+// index, the value most marks agree on (ties are dropped as erasures). It
+// also returns the marks themselves for the compact layout, unless there are
+// more than maxCompactMarks (then nil).
+func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 	var votes map[int]map[int]int
 	var buf []byte
 	walk(text, func(at int, prev2, prev, next rune, w *walker) {
@@ -407,7 +435,7 @@ func read(text string, k *keyed) (pts []point, marks int) {
 			return
 		}
 		buf = ctx
-		idx := k.index(ctx)
+		idx, prio := k.index(ctx)
 		val := (int(next-markBase) - k.whiten[idx] + fieldP) % fieldP
 		if votes == nil {
 			votes = map[int]map[int]int{}
@@ -417,7 +445,13 @@ func read(text string, k *keyed) (pts []point, marks int) {
 		}
 		votes[idx][val]++
 		marks++
+		if marks <= maxCompactMarks {
+			ms = append(ms, mark{prio, int(next - markBase)})
+		}
 	})
+	if marks > maxCompactMarks {
+		ms = nil
+	}
 	for idx, vs := range votes {
 		best, n, tie := 0, 0, false
 		for val, c := range vs {
@@ -434,30 +468,46 @@ func read(text string, k *keyed) (pts []point, marks int) {
 	}
 	// Map order is random; the decoder gets the points in index order.
 	slices.SortFunc(pts, func(a, b point) int { return a.idx - b.idx })
-	return pts, marks
+	return pts, marks, ms
 }
 
-// Detect reads the mark of key in text.
+// maxCompactMarks is the most marks read for the compact layout: its 9 to 11
+// contexts, each perhaps repeated (a text pasted twice).
+const maxCompactMarks = 4 * compactMax
+
+// Detect reads the mark of key in text: the regular code first, then the
+// compact layout of short texts.
 func Detect(text string, key []byte) Result {
 	res := Result{Confidence: 1}
 	if len(key) == 0 || !utf8.ValidString(text) {
 		return res
 	}
-	pts, marks := read(text, newKeyed(key))
+	k := newKeyed(key)
+	pts, marks, ms := read(text, k)
 	res.Marks, res.Symbols, res.Copies = marks, len(pts), marks/codeK
 	msg, errs, ok := decode(pts)
-	if !ok {
+	if ok {
+		var id uint64
+		if id, ok = fromDigits(msg); ok {
+			res.Found, res.Payload, res.SymbolErrors = true, id, errs
+			for _, p := range pts {
+				res.BitErrors += bits.OnesCount8(uint8(p.val ^ eval(msg, p.idx+1)))
+			}
+			res.Confidence = falsePositive(len(pts), errs)
+			return res
+		}
+	}
+	if len(ms) < compactMin {
 		return res
 	}
-	id, ok := fromDigits(msg)
-	if !ok {
+	cpts, bound, ok := compactRead(text, k, ms)
+	if !ok || bound > MaxCompactFalsePositive {
 		return res
 	}
-	res.Found, res.Payload, res.SymbolErrors = true, id, errs
-	for _, p := range pts {
-		res.BitErrors += bits.OnesCount8(uint8(p.val ^ eval(msg, p.idx+1)))
+	if id, ok := compactDecode(cpts); ok {
+		res.Found, res.Payload, res.Confidence = true, id, bound
+		res.Compact, res.Symbols, res.Copies = true, len(cpts), 1
 	}
-	res.Confidence = falsePositive(len(pts), errs)
 	return res
 }
 
@@ -472,14 +522,20 @@ type Comparison struct {
 }
 
 // Compare checks the marks of text against a known id, for diagnostics and
-// benchmarks (symbol and bit accuracy after an attack).
+// benchmarks (symbol and bit accuracy after an attack). Marks with 9 to 11
+// distinct contexts are compared as the compact layout.
 func Compare(text string, key []byte, id uint64) Comparison {
 	var c Comparison
 	if len(key) == 0 || !utf8.ValidString(text) {
 		return c
 	}
-	pts, _ := read(text, newKeyed(key))
+	k := newKeyed(key)
+	pts, _, ms := read(text, k)
 	code := codeword(id)
+	if cpts, _, ok := compactRead(text, k, ms); ok {
+		pts, code = cpts, [codeN]int{}
+		copy(code[:], compactCode(id, len(cpts)))
+	}
 	for _, p := range pts {
 		c.Symbols++
 		c.Bits += 8

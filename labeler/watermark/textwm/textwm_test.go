@@ -92,12 +92,25 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := embed(t, string(b), Options{})
+		out, err := Embed(string(b), testID, testKey, Options{})
+		if name == "mixed_tbw_example.txt" {
+			// 199 characters take 9 marks within 5%, but only 14 gaps
+			// (Chinese text without spaces): the compact layout's bound
+			// would be 3.3e-5, so it carries no mark.
+			if !errors.Is(err, ErrTooShort) {
+				t.Errorf("%s: %v, want ErrTooShort", name, err)
+			}
+			t.Logf("%s: %v", name, err)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 		r := wantFound(t, name, out)
 		n := utf8.RuneCount(b)
 		over := float64(utf8.RuneCountInString(out)-n) / float64(n)
 		t.Logf("%s: %d characters, overhead %.2f%%, %+v", name, n, 100*over, r)
-		if n >= 240 && over > 0.05 {
+		if over > 0.05 {
 			t.Errorf("%s: overhead %.2f%% above 5%%", name, 100*over)
 		}
 		rs := []rune(out)
