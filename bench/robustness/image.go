@@ -32,6 +32,12 @@ func init() { register("image", runImage) }
 // corpus images (crops at 1:1, the difference amplified 16x around grey).
 var examplesDir = flag.String("image-examples", "", "write watermark before/after/difference PNGs to this directory")
 
+// imageOnly and imageFP narrow a run down while working on the watermark.
+var (
+	imageOnly = flag.String("image-only", "", "comma-separated corpus image base names to test (default: all)")
+	imageFP   = flag.Int("image-fp", 0, "number of false-positive trials (default 10000, or 600 with -quick)")
+)
+
 // attack is one transformation a marked image may meet after labeling.
 type attack struct {
 	name string
@@ -197,6 +203,19 @@ func loadImages(dir string, quick bool) ([]corpusImage, error) {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		out = append(out, corpusImage{rel, img})
+	}
+	if *imageOnly != "" {
+		want := map[string]bool{}
+		for _, n := range strings.Split(*imageOnly, ",") {
+			want[strings.TrimSpace(n)] = true
+		}
+		var q []corpusImage
+		for _, ci := range out {
+			if want[filepath.Base(ci.name)] {
+				q = append(q, ci)
+			}
+		}
+		out = q
 	}
 	if quick { // a diverse subset: textured, smooth, flat page, large JPEG
 		var q []corpusImage
@@ -388,6 +407,9 @@ func runImage(cfg *config) error {
 	trials := 10000
 	if cfg.Quick {
 		trials = 600
+	}
+	if *imageFP > 0 {
+		trials = *imageFP
 	}
 	fp, tested, dur := falsePositives(imgs, attacks, key, trials)
 	fmt.Fprintf(out, "### False positives\n\n%d unmarked inputs (corpus images under random attacks and random crops, and synthetic images: noise, gradients, shapes, text-like pages), detector with the development key: **%d false detections** (%.0f s on %d cores).\n", tested, fp, dur.Seconds(), runtime.GOMAXPROCS(0))

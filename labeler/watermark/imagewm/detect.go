@@ -171,12 +171,31 @@ func (d *detector) lattices() [][4]float64 {
 	// at half resolution would be 4x cheaper but loses weak marks.)
 	pMin := max(minLag, side/6)
 	pMax := side / 1.6
+	// The autocorrelation is taken at half resolution when the image is
+	// large enough: the mark's chips span at least 2.7 pixels there, so its
+	// energy lies below a quarter cycle per pixel, and dropping the band
+	// above (mostly noise) sharpens the lattice peaks; it also makes the
+	// transforms four times cheaper.
+	sc := 1.0
+	if min(r.w, r.h) >= 320 {
+		r = decimate2(r)
+		sc = 2
+		pMin, pMax = pMin/2, pMax/2
+	}
 	cw, ch := min(r.w, acfSide), min(r.h, acfSide)
 	nw, nh := pow2(cw), pow2(ch)
+	// Lattice points up to twice the period are scored, so the transform
+	// must hold lags up to 0.8 of the window without wrapping onto itself.
+	for float64(nw)/2 < 0.8*float64(min(cw, ch)) && nw < 2*acfSide {
+		nw *= 2
+	}
+	for float64(nh)/2 < 0.8*float64(min(cw, ch)) && nh < 2*acfSide {
+		nh *= 2
+	}
 	x0, y0 := (r.w-cw)/2, (r.h-ch)/2
 	re, im := make([]float64, nw*nh), make([]float64, nw*nh)
 	for y := 0; y < ch; y++ {
-		copy(re[y*nw:y*nw+cw], r.p[(y0+y)*r.w+x0:])
+		copy(re[y*nw:y*nw+cw], r.p[(y0+y)*r.w+x0:(y0+y)*r.w+x0+cw])
 	}
 	fft2(re, im, nw, nh, false)
 	for i := range re {
@@ -195,10 +214,7 @@ func (d *detector) lattices() [][4]float64 {
 	fft2(re, im, nw, nh, true)
 	acf := &acfMap{w: nw, h: nh, cw: cw, ch: ch, v: re}
 	acf.normalise()
-	maxLag := 0.45 * float64(min(nw, nh))
-	if c := 0.8 * float64(min(cw, ch)); c < maxLag {
-		maxLag = c
-	}
+	maxLag := min(0.48*float64(min(nw, nh)), 0.8*float64(min(cw, ch)))
 	pMax = min(pMax, maxLag)
 	if pMax < pMin {
 		return nil
@@ -207,8 +223,10 @@ func (d *detector) lattices() [][4]float64 {
 
 	type cand struct{ p, th, s float64 }
 	var cs []cand
-	for p := pMin; p <= pMax; p *= 1.008 {
-		step := 0.7 / p
+	// Grid steps that move the farthest lattice point scored by about one
+	// sample (the coarse map is smoothed over about that much).
+	step := 1 / maxLag
+	for p := pMin; p <= pMax; p *= 1 + step {
 		for th := -maxRot; th <= maxRot; th += step {
 			cs = append(cs, cand{p, th, blur.latticeScore(p, th, maxLag)})
 		}
@@ -231,8 +249,8 @@ func (d *detector) lattices() [][4]float64 {
 			continue
 		}
 		kept = append(kept, c)
-		p, th := acf.fine(c.p, c.th, maxLag)
-		cs, sn := math.Cos(th)*p, math.Sin(th)*p
+		p, th := acf.fine(c.p, c.th, maxLag, step)
+		cs, sn := math.Cos(th)*p*sc, math.Sin(th)*p*sc
 		A := [4]float64{cs, -sn, sn, cs}
 		out = append(out, A)
 	}
@@ -268,19 +286,23 @@ func (a *acfMap) normalise() {
 	}
 }
 
-// blurred returns a 3x3 box-blurred copy, for a coarser search grid.
+// blurred returns the map smoothed by a 3x3 binomial kernel, for the
+// coarse search grid.
 func (a *acfMap) blurred() *acfMap {
-	b := &acfMap{w: a.w, h: a.h, cw: a.cw, ch: a.ch, v: make([]float64, len(a.v))}
-	for y := 0; y < a.h; y++ {
-		for x := 0; x < a.w; x++ {
-			s := 0.0
-			for j := -1; j <= 1; j++ {
-				yy := (y + j + a.h) % a.h
-				for i := -1; i <= 1; i++ {
-					s += a.v[yy*a.w+(x+i+a.w)%a.w]
-				}
-			}
-			b.v[y*a.w+x] = s / 9
+	w, h := a.w, a.h
+	tmp := make([]float64, len(a.v))
+	for y := 0; y < h; y++ {
+		row, o := a.v[y*w:y*w+w], tmp[y*w:y*w+w]
+		for x := range row {
+			o[x] = (row[(x+w-1)%w] + 2*row[x] + row[(x+1)%w]) / 4
+		}
+	}
+	b := &acfMap{w: w, h: h, cw: a.cw, ch: a.ch, v: make([]float64, len(a.v))}
+	for y := 0; y < h; y++ {
+		u, c, d := tmp[((y+h-1)%h)*w:], tmp[y*w:y*w+w], tmp[((y+1)%h)*w:]
+		o := b.v[y*w : y*w+w]
+		for x := range o {
+			o[x] = (u[x] + 2*c[x] + d[x]) / 4
 		}
 	}
 	return b
@@ -300,7 +322,7 @@ func (a *acfMap) at(x, y float64) float64 {
 // lattice points scored (half-plane; the ACF is symmetric), and the half
 // points whose peaks would mean the true period is half the candidate's.
 var (
-	latticePts = [][2]float64{{1, 0}, {0, 1}, {1, 1}, {1, -1}, {2, 0}, {0, 2}, {2, 1}, {1, 2}, {2, -1}, {1, -2}}
+	latticePts = halfPlanePts(4)
 	halfPts    = [][2]float64{{0.5, 0}, {0, 0.5}, {0.5, 0.5}, {0.5, -0.5}}
 )
 
@@ -308,11 +330,12 @@ func (a *acfMap) latticeScore(p, th, maxLag float64) float64 {
 	c, s := math.Cos(th)*p, math.Sin(th)*p
 	var sum, half float64
 	n, nh := 0, 0
+	lim := maxLag * maxLag / (p * p)
 	for _, q := range latticePts {
-		x, y := c*q[0]-s*q[1], s*q[0]+c*q[1]
-		if x*x+y*y > maxLag*maxLag {
-			continue
+		if q[0]*q[0]+q[1]*q[1] > lim {
+			break // nearest first
 		}
+		x, y := c*q[0]-s*q[1], s*q[0]+c*q[1]
 		sum += a.at(x, y)
 		n++
 	}
@@ -330,12 +353,12 @@ func (a *acfMap) latticeScore(p, th, maxLag float64) float64 {
 
 // fine searches a fine grid of periods and angles around (p, th) on the
 // unblurred autocorrelation.
-func (a *acfMap) fine(p, th, maxLag float64) (float64, float64) {
+func (a *acfMap) fine(p, th, maxLag, step float64) (float64, float64) {
 	bp, bth, best := p, th, math.Inf(-1)
-	for i := -30; i <= 30; i++ {
-		pp := p * (1 + float64(i)*0.001)
-		for j := -15; j <= 15; j++ {
-			tt := th + float64(j)*0.0007
+	for i := -8; i <= 8; i++ {
+		pp := p * (1 + float64(i)*step/6)
+		for j := -8; j <= 8; j++ {
+			tt := th + float64(j)*step/6
 			if s := a.latticeScore(pp, tt, maxLag); s > best {
 				bp, bth, best = pp, tt, s
 			}
@@ -689,4 +712,36 @@ func periodicBoxFast(in, out []float64, r int) {
 		out[i] = s / float64(2*r+1)
 		s += in[(i+r+1)%n] - in[(i-r+n)%n]
 	}
+}
+
+// decimate2 returns p at half resolution (2 x 2 means).
+func decimate2(p *plane) *plane {
+	w, h := p.w/2, p.h/2
+	out := newPlane(w, h)
+	for y := 0; y < h; y++ {
+		a, b := p.p[2*y*p.w:], p.p[(2*y+1)*p.w:]
+		o := out.p[y*w : y*w+w]
+		for x := range o {
+			o[x] = (a[2*x] + a[2*x+1] + b[2*x] + b[2*x+1]) / 4
+		}
+	}
+	return out
+}
+
+// halfPlanePts lists the lattice points (i, j) with |i|, |j| <= n in one
+// half plane, nearest first.
+func halfPlanePts(n int) [][2]float64 {
+	var pts [][2]float64
+	for j := -n; j <= n; j++ {
+		for i := 0; i <= n; i++ {
+			if i == 0 && j <= 0 {
+				continue
+			}
+			pts = append(pts, [2]float64{float64(i), float64(j)})
+		}
+	}
+	sort.SliceStable(pts, func(a, b int) bool {
+		return pts[a][0]*pts[a][0]+pts[a][1]*pts[a][1] < pts[b][0]*pts[b][0]+pts[b][1]*pts[b][1]
+	})
+	return pts
 }
