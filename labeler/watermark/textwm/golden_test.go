@@ -19,6 +19,7 @@ func TestGolden(t *testing.T) {
 		{"en.txt", "testdata/en.txt.marked.golden", Options{}},
 		{"zh.txt", "testdata/zh.txt.marked.golden", Options{}},
 		{"doc.md", "testdata/doc.md.marked.golden", Options{Markdown: true}},
+		{"short.txt", "testdata/short.txt.marked.golden", Options{}}, // compact layout
 	} {
 		in := readText(t, c.in)
 		got := embed(t, in, c.opts) + "\n" + FingerprintOf(in).String() + "\n"

@@ -47,16 +47,28 @@
 // preceding characters it keeps.
 //
 // Embed adds at most one code point per 20 characters of text (an overhead
-// of at most 5%), spread evenly over the text outside code and markup, with
-// a reserve for sparse stretches (verse, prose between code blocks), and no
-// two marks within 400 characters carry the same symbol. Of all 400-character
-// windows of the corpus texts (stride 5), all but 9 of 31,770 in
-// en_alice29, in one stretch of indented verse, and all of en_asyoulik hold
-// the 12 or more distinct symbols a payload needs, usually 16 to 18. A text too
-// short for that carries the 12 symbols once, whole, so its overhead is
-// above 5% below 240 characters; a text with fewer than 12 usable gaps
-// cannot carry a mark (ErrTooShort). A Markdown excerpt that is mostly code
-// may hold too few marks: code is never marked.
+// of at most 5%, for every text), spread evenly over the text outside code
+// and markup, with a reserve for sparse stretches (verse, prose between code
+// blocks), and no two marks within 400 characters carry the same symbol. Of
+// all 400-character windows of the corpus texts (stride 5), all but 9 of
+// 31,770 in en_alice29, in one stretch of indented verse, and all of
+// en_asyoulik hold the 12 or more distinct symbols a payload needs, usually 16
+// to 18. A text too short for that carries the 12 symbols once, whole, when
+// they fit in its 5% (240 characters and more).
+//
+// Texts under 240 characters, where 12 marks would exceed 5%, use the
+// compact layout (compact.go): as many marks as 5% allows, 9 to 11, carry
+// the ID with 7 to 22 check bits instead of 24 plus the code's redundancy,
+// and the rest of the check comes from where they are: the gaps with the
+// lowest keyed priorities of the text's contexts, which Detect verifies. Most
+// English texts of 180 characters and more take it; Embed returns
+// ErrTooShort, naming the fingerprint, for texts under 180 characters (fewer
+// than 9 marks cannot hold a 64-bit ID) and for those whose gaps are too few
+// for the compact layout's bound (the corpus's 199-character English and
+// Chinese example has 14). Those are recognized by their fingerprint only. A
+// text with fewer than 12 usable gaps and no compact layout cannot carry a
+// mark at all. A Markdown excerpt that is mostly code may hold too few marks:
+// code is never marked.
 //
 // # False positives
 //
@@ -68,9 +80,12 @@
 // the symbols are uniform and independent given the keyed index and
 // whitening, so the probability of a report is at most
 // 2^64 · Σ_{j≤e} C(r,j)·238^j / 239^r, largest at r = 12 where it is
-// 2^64/239^12 ≈ 5.4e-10 per text. A text without any of these characters
-// gives no report at all. Result.Confidence is that bound for the symbols
-// and errors actually seen.
+// 2^64/239^12 ≈ 5.4e-10 per text. When that finds nothing and 9 to 11 marks
+// were read, Detect tries the compact layout, which reports only when its
+// own bound (see compact.go) is at most MaxCompactFalsePositive (1e-9): a
+// text's total is at most 1.5e-9. A text without any of these characters
+// gives no report at all. Result.Confidence is the bound for the symbols and
+// errors actually seen.
 //
 // # Fingerprint
 //
@@ -133,8 +148,9 @@ type Result struct {
 var (
 	// ErrNoKey: the key is empty.
 	ErrNoKey = errors.New("textwm: empty watermark key")
-	// ErrTooShort: the text has fewer usable gaps than the 12 marks a
-	// payload needs.
+	// ErrTooShort: the text cannot carry the payload within 5% of its
+	// code points (under 180 characters, or too few usable gaps); the error
+	// says why. Such a text is recognized by its fingerprint only.
 	ErrTooShort = errors.New("textwm: text too short to carry a watermark")
 	// ErrMarked: the text already holds mark characters (VS17-VS255 after a
 	// character that is not an ideograph). Embedding again would mix two
@@ -205,9 +221,9 @@ const zwnj = 0x200C
 
 // candidate is a gap that may hold a mark.
 type candidate struct {
-	at       int // byte offset
-	runes    int // characters before it
-	markable int // characters before it outside excluded regions
+	at       int    // byte offset
+	runes    int    // characters before it
+	markable int    // characters before it outside excluded regions
 	idx      int    // the code symbol its context selects
 	cost     int    // code points the mark adds: 1, or 2 with a ZWNJ
 	prio     uint64 // its context's priority in the compact layout
