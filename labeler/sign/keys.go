@@ -2,18 +2,14 @@ package sign
 
 import (
 	"bytes"
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
-
-	"github.com/emmansun/gmsm/sm2"
 )
 
 // Alg names a signature algorithm. The values are stable: they appear in key
@@ -72,14 +68,14 @@ var ErrUnknownAlg = errors.New("sign: unknown algorithm")
 type PrivateKey struct {
 	alg Alg
 	ed  ed25519.PrivateKey
-	sm  *sm2.PrivateKey
+	sm  *sm2Priv
 }
 
 // PublicKey is a verification key. The zero value is not usable.
 type PublicKey struct {
 	alg Alg
 	ed  ed25519.PublicKey
-	sm  *ecdsa.PublicKey
+	sm  *sm2Pub
 }
 
 // GenerateKey creates a key of algorithm alg from the randomness in rand.
@@ -97,19 +93,18 @@ func GenerateKey(alg Alg, rand io.Reader) (PrivateKey, error) {
 		return PrivateKey{alg: Ed25519, ed: ed25519.NewKeyFromSeed(seed)}, nil
 	case SM2:
 		for range 8 {
-			k, err := sm2.GenerateKey(rand)
+			k, err := generateSM2(rand)
 			if err != nil {
 				return PrivateKey{}, fmt.Errorf("sign: generating SM2 key: %w", err)
 			}
 			if k.Y.Bit(0) == 1 {
 				// -P = (x, p-y) flips the parity; its scalar is n-d. SM2 forbids
 				// d = n-1, which n-d reaches only for d = 1.
-				params := k.Curve.Params()
-				if k.D.Cmp(big.NewInt(1)) == 0 {
+				if k.D.Cmp(bigOne) == 0 {
 					continue
 				}
-				k.D = new(big.Int).Sub(params.N, k.D)
-				k.Y = new(big.Int).Sub(params.P, k.Y)
+				k.D = new(big.Int).Sub(sm2Params.N, k.D)
+				k.Y = new(big.Int).Sub(sm2Params.P, k.Y)
 			}
 			return PrivateKey{alg: SM2, sm: k}, nil
 		}
@@ -127,7 +122,7 @@ func (k PrivateKey) Public() PublicKey {
 	case Ed25519:
 		return PublicKey{alg: Ed25519, ed: k.ed.Public().(ed25519.PublicKey)}
 	case SM2:
-		return PublicKey{alg: SM2, sm: &k.sm.PublicKey}
+		return PublicKey{alg: SM2, sm: &k.sm.sm2Pub}
 	}
 	return PublicKey{}
 }
@@ -139,18 +134,7 @@ func (k PrivateKey) sign(rand io.Reader, msg []byte) ([]byte, error) {
 	case Ed25519:
 		return ed25519.Sign(k.ed, msg), nil
 	case SM2:
-		der, err := k.sm.Sign(rand, msg, sm2.NewSM2SignerOption(true, []byte(DefaultSM2UID)))
-		if err != nil {
-			return nil, err
-		}
-		var sig struct{ R, S *big.Int }
-		if _, err := asn1.Unmarshal(der, &sig); err != nil {
-			return nil, err
-		}
-		out := make([]byte, 64)
-		sig.R.FillBytes(out[:32])
-		sig.S.FillBytes(out[32:])
-		return out, nil
+		return k.sm.sign(rand, []byte(DefaultSM2UID), msg)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownAlg, k.alg)
 }
@@ -245,9 +229,8 @@ func ParsePublicKey(alg Alg, b []byte) (PublicKey, error) {
 	return PublicKey{}, fmt.Errorf("%w %q", ErrUnknownAlg, alg)
 }
 
-func parseSM2Point(b []byte) (*ecdsa.PublicKey, error) {
-	curve := sm2.P256()
-	params := curve.Params()
+func parseSM2Point(b []byte) (*sm2Pub, error) {
+	params := sm2Params
 	if len(b) > 0 && b[0] == 0x30 {
 		return parseSM2SPKI(b)
 	}
@@ -260,13 +243,7 @@ func parseSM2Point(b []byte) (*ecdsa.PublicKey, error) {
 		if x.Cmp(params.P) >= 0 {
 			return nil, errors.New("sign: SM2 public key: x out of range")
 		}
-		// y² = x³ - 3x + b (mod p): the SM2 curve has a = -3.
-		y2 := new(big.Int).Exp(x, big.NewInt(3), params.P)
-		y2.Sub(y2, new(big.Int).Lsh(x, 1))
-		y2.Sub(y2, x)
-		y2.Add(y2, params.B)
-		y2.Mod(y2, params.P)
-		y = new(big.Int).ModSqrt(y2, params.P)
+		y = new(big.Int).ModSqrt(sm2Polynomial(x), params.P)
 		if y == nil {
 			return nil, errors.New("sign: SM2 public key: x is not on the curve")
 		}
@@ -277,10 +254,10 @@ func parseSM2Point(b []byte) (*ecdsa.PublicKey, error) {
 	default:
 		return nil, fmt.Errorf("sign: SM2 public key: %d bytes starting %#02x is not a point encoding", len(b), firstByte(b))
 	}
-	if x.Cmp(params.P) >= 0 || y.Cmp(params.P) >= 0 || !curve.IsOnCurve(x, y) {
+	if !sm2OnCurve(x, y) {
 		return nil, errors.New("sign: SM2 public key: point not on the curve")
 	}
-	return &ecdsa.PublicKey{Curve: curve, X: x, Y: y}, nil
+	return &sm2Pub{X: x, Y: y}, nil
 }
 
 func firstByte(b []byte) byte {
@@ -296,15 +273,7 @@ func (p PublicKey) verify(msg, sig []byte) bool {
 	case Ed25519:
 		return len(sig) == ed25519.SignatureSize && ed25519.Verify(p.ed, msg, sig)
 	case SM2:
-		if len(sig) == 64 {
-			var err error
-			if sig, err = asn1.Marshal(struct{ R, S *big.Int }{
-				new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]),
-			}); err != nil {
-				return false
-			}
-		}
-		return sm2.VerifyASN1WithSM2(p.sm, []byte(DefaultSM2UID), msg, sig)
+		return p.sm.verify([]byte(DefaultSM2UID), msg, sig)
 	}
 	return false
 }

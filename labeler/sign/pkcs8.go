@@ -1,53 +1,97 @@
 package sign
 
 import (
-	"crypto/ecdsa"
+	"bytes"
 	"crypto/ed25519"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
 
-	"github.com/emmansun/gmsm/sm2"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// PKCS #8 and SubjectPublicKeyInfo for SM2 keys, written here with
-// encoding/asn1 rather than taken from gmsm/smx509, which does not build for
-// WASM (it loads system certificate roots). Ed25519 uses crypto/x509.
+// PKCS #8 (RFC 5208/5958) and SubjectPublicKeyInfo (RFC 5280) for the two
+// key types, read and written with cryptobyte. Both are fixed layouts, so
+// crypto/x509 (which would bring RSA, DSA, every NIST curve and net into the
+// browser module) is not needed, nor gmsm/smx509, which does not build for
+// WASM. The reading is as lenient as crypto/x509's and encoding/asn1's (extra
+// trailing members of a SEQUENCE are ignored, as in OneAsymmetricKey v2) and
+// the writing is byte for byte what they write (TestPKCS8MatchesX509).
+
+// DER contents of the object identifiers used in the key encodings.
+var (
+	oidECPublicKey = []byte{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}       // 1.2.840.10045.2.1
+	oidSM2Curve    = []byte{0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d} // 1.2.156.10197.1.301
+	oidEd25519     = []byte{0x2b, 0x65, 0x70}                               // 1.3.101.112
+)
 
 var (
-	oidECPublicKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidSM2Curve    = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301}
-	oidEd25519     = asn1.ObjectIdentifier{1, 3, 101, 112}
+	tagCurve  = cbasn1.Tag(0).Constructed().ContextSpecific() // ECPrivateKey parameters [0]
+	tagPublic = cbasn1.Tag(1).Constructed().ContextSpecific() // ECPrivateKey publicKey [1]
 )
 
-type pkcs8Info struct {
-	Version    int
-	Algo       pkix.AlgorithmIdentifier
-	PrivateKey []byte
+// oidString renders DER object identifier contents in dotted form for error
+// messages.
+func oidString(der []byte) string {
+	var oid asn1.ObjectIdentifier
+	s := cryptobyte.String(append([]byte{0x06, byte(len(der))}, der...))
+	if len(der) > 127 || !s.ReadASN1ObjectIdentifier(&oid) {
+		return fmt.Sprintf("%x", der)
+	}
+	return oid.String()
 }
 
-// ecPrivateKey is SEC 1's ECPrivateKey (RFC 5915).
-type ecPrivateKey struct {
-	Version       int
-	PrivateKey    []byte
-	NamedCurveOID asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
-	PublicKey     asn1.BitString        `asn1:"optional,explicit,tag:1"`
+// algorithmIdentifier reads an AlgorithmIdentifier: the OID contents and the
+// whole parameters element (nil when absent).
+func algorithmIdentifier(s *cryptobyte.String) (oid, params []byte, ok bool) {
+	var ai cryptobyte.String
+	if !s.ReadASN1(&ai, cbasn1.SEQUENCE) || !ai.ReadASN1((*cryptobyte.String)(&oid), cbasn1.OBJECT_IDENTIFIER) {
+		return nil, nil, false
+	}
+	if !ai.Empty() {
+		var tag cbasn1.Tag
+		if !ai.ReadAnyASN1Element((*cryptobyte.String)(&params), &tag) {
+			return nil, nil, false
+		}
+	}
+	return oid, params, true
 }
 
-type spki struct {
-	Algo      pkix.AlgorithmIdentifier
-	PublicKey asn1.BitString
+// addAlgorithmIdentifier writes an AlgorithmIdentifier with the optional
+// named-curve parameter.
+func addAlgorithmIdentifier(b *cryptobyte.Builder, oid, curve []byte) {
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(oid) })
+		if curve != nil {
+			b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(curve) })
+		}
+	})
 }
 
-func sm2Params() (asn1.RawValue, error) {
-	b, err := asn1.Marshal(oidSM2Curve)
-	return asn1.RawValue{FullBytes: b}, err
+// namedCurve reads the parameters element as a named-curve OID.
+func namedCurve(params []byte) ([]byte, bool) {
+	var oid cryptobyte.String
+	s := cryptobyte.String(params)
+	return oid, s.ReadASN1(&oid, cbasn1.OBJECT_IDENTIFIER)
 }
 
-func uncompressed(pub *ecdsa.PublicKey) []byte {
+// bitStringBytes reads a BIT STRING with encoding/asn1's checks on the
+// padding bits and returns its bytes.
+func bitStringBytes(s *cryptobyte.String) ([]byte, bool) {
+	var bs cryptobyte.String
+	if !s.ReadASN1(&bs, cbasn1.BIT_STRING) || len(bs) == 0 {
+		return nil, false
+	}
+	pad := bs[0]
+	if pad > 7 || len(bs) == 1 && pad > 0 || bs[len(bs)-1]&(1<<pad-1) != 0 {
+		return nil, false
+	}
+	return bs[1:], true
+}
+
+func uncompressed(pub *sm2Pub) []byte {
 	out := make([]byte, 65)
 	out[0] = 4
 	pub.X.FillBytes(out[1:33])
@@ -56,70 +100,114 @@ func uncompressed(pub *ecdsa.PublicKey) []byte {
 }
 
 func marshalPKCS8(k PrivateKey) ([]byte, error) {
+	var b cryptobyte.Builder
 	switch k.alg {
 	case Ed25519:
-		return x509.MarshalPKCS8PrivateKey(k.ed)
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1Int64(0)
+			addAlgorithmIdentifier(b, oidEd25519, nil)
+			b.AddASN1(cbasn1.OCTET_STRING, func(b *cryptobyte.Builder) {
+				b.AddASN1OctetString(k.ed.Seed())
+			})
+		})
 	case SM2:
-		params, err := sm2Params()
-		if err != nil {
-			return nil, err
-		}
-		inner, err := asn1.Marshal(ecPrivateKey{Version: 1, PrivateKey: k.sm.D.FillBytes(make([]byte, 32)),
-			PublicKey: asn1.BitString{Bytes: uncompressed(&k.sm.PublicKey), BitLength: 65 * 8}})
-		if err != nil {
-			return nil, err
-		}
-		return asn1.Marshal(pkcs8Info{Algo: pkix.AlgorithmIdentifier{Algorithm: oidECPublicKey, Parameters: params}, PrivateKey: inner})
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1Int64(0)
+			addAlgorithmIdentifier(b, oidECPublicKey, oidSM2Curve)
+			b.AddASN1(cbasn1.OCTET_STRING, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ECPrivateKey
+					b.AddASN1Int64(1)
+					b.AddASN1OctetString(k.sm.D.FillBytes(make([]byte, 32)))
+					b.AddASN1(tagPublic, func(b *cryptobyte.Builder) {
+						b.AddASN1BitString(uncompressed(&k.sm.sm2Pub))
+					})
+				})
+			})
+		})
+	default:
+		return nil, fmt.Errorf("%w %q", ErrUnknownAlg, k.alg)
 	}
-	return nil, fmt.Errorf("%w %q", ErrUnknownAlg, k.alg)
+	return b.Bytes()
 }
 
 func parsePKCS8(der []byte) (PrivateKey, error) {
-	var info pkcs8Info
-	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) != 0 {
+	var info cryptobyte.String
+	var version int64
+	var priv cryptobyte.String
+	in := cryptobyte.String(der)
+	if !in.ReadASN1(&info, cbasn1.SEQUENCE) || !in.Empty() || !info.ReadASN1Integer(&version) {
+		return PrivateKey{}, errors.New("not a PKCS #8 private key")
+	}
+	algo, params, ok := algorithmIdentifier(&info)
+	if !ok || !info.ReadASN1(&priv, cbasn1.OCTET_STRING) {
 		return PrivateKey{}, errors.New("not a PKCS #8 private key")
 	}
 	switch {
-	case info.Algo.Algorithm.Equal(oidEd25519):
-		key, err := x509.ParsePKCS8PrivateKey(der)
-		if err != nil {
-			return PrivateKey{}, err
+	case bytes.Equal(algo, oidEd25519):
+		if len(params) != 0 {
+			return PrivateKey{}, errors.New("invalid Ed25519 private key parameters")
 		}
-		return PrivateKey{alg: Ed25519, ed: key.(ed25519.PrivateKey)}, nil
-	case info.Algo.Algorithm.Equal(oidSM2Curve), info.Algo.Algorithm.Equal(oidECPublicKey):
-		var curve asn1.ObjectIdentifier
-		if len(info.Algo.Parameters.FullBytes) > 0 {
-			if _, err := asn1.Unmarshal(info.Algo.Parameters.FullBytes, &curve); err != nil {
+		var seed cryptobyte.String
+		if !priv.ReadASN1(&seed, cbasn1.OCTET_STRING) {
+			return PrivateKey{}, errors.New("invalid Ed25519 private key")
+		}
+		if len(seed) != ed25519.SeedSize {
+			return PrivateKey{}, fmt.Errorf("invalid Ed25519 private key length: %d", len(seed))
+		}
+		return PrivateKey{alg: Ed25519, ed: ed25519.NewKeyFromSeed(seed)}, nil
+	case bytes.Equal(algo, oidSM2Curve), bytes.Equal(algo, oidECPublicKey):
+		var curve []byte
+		if len(params) > 0 {
+			if curve, ok = namedCurve(params); !ok {
 				return PrivateKey{}, errors.New("EC key parameters are not a named curve")
 			}
 		}
-		var ec ecPrivateKey
-		if rest, err := asn1.Unmarshal(info.PrivateKey, &ec); err != nil || len(rest) != 0 || ec.Version != 1 {
-			return PrivateKey{}, errors.New("malformed SEC 1 EC private key")
+		// ECPrivateKey (RFC 5915): version 1, the scalar, optional [0]
+		// parameters and [1] public key.
+		var ec, d, tagged cryptobyte.String
+		var ecVersion int64
+		var present bool
+		var pub []byte
+		malformed := errors.New("malformed SEC 1 EC private key")
+		if !priv.ReadASN1(&ec, cbasn1.SEQUENCE) || !priv.Empty() || !ec.ReadASN1Integer(&ecVersion) || ecVersion != 1 ||
+			!ec.ReadASN1(&d, cbasn1.OCTET_STRING) || !ec.ReadOptionalASN1(&tagged, &present, tagCurve) {
+			return PrivateKey{}, malformed
 		}
-		if curve == nil {
-			curve = ec.NamedCurveOID
+		if present {
+			named, ok := namedCurve(tagged)
+			if !ok {
+				return PrivateKey{}, malformed
+			}
+			if curve == nil {
+				curve = named
+			}
 		}
-		if !curve.Equal(oidSM2Curve) {
-			return PrivateKey{}, fmt.Errorf("EC key on curve %v, not SM2", curve)
+		if !ec.ReadOptionalASN1(&tagged, &present, tagPublic) {
+			return PrivateKey{}, malformed
 		}
-		return sm2FromScalar(ec.PrivateKey, ec.PublicKey.Bytes)
+		if present {
+			if pub, ok = bitStringBytes(&tagged); !ok {
+				return PrivateKey{}, malformed
+			}
+		}
+		if !bytes.Equal(curve, oidSM2Curve) {
+			return PrivateKey{}, fmt.Errorf("EC key on curve %s, not SM2", oidString(curve))
+		}
+		return sm2FromScalar(d, pub)
 	}
-	return PrivateKey{}, fmt.Errorf("private key algorithm %v is neither Ed25519 nor SM2", info.Algo.Algorithm)
+	return PrivateKey{}, fmt.Errorf("private key algorithm %s is neither Ed25519 nor SM2", oidString(algo))
 }
 
 // sm2FromScalar builds an SM2 key from d, checking 1 <= d <= n-2 (SM2
 // signing needs (1+d)⁻¹) and, when given, the stored public point.
 func sm2FromScalar(dBytes, pubBytes []byte) (PrivateKey, error) {
-	curve := sm2.P256()
-	n := curve.Params().N
+	n := sm2Params.N
 	d := new(big.Int).SetBytes(dBytes)
-	if d.Sign() <= 0 || d.Cmp(new(big.Int).Sub(n, big.NewInt(1))) >= 0 {
+	if d.Sign() <= 0 || d.Cmp(new(big.Int).Sub(n, bigOne)) >= 0 {
 		return PrivateKey{}, errors.New("SM2 private scalar out of range")
 	}
-	x, y := curve.ScalarBaseMult(d.FillBytes(make([]byte, 32)))
-	k := &sm2.PrivateKey{}
-	k.Curve, k.X, k.Y, k.D = curve, x, y, d
+	x, y := sm2Curve.ScalarBaseMult(d.FillBytes(make([]byte, 32)))
+	k := &sm2Priv{sm2Pub: sm2Pub{X: x, Y: y}, D: d}
 	if len(pubBytes) > 0 {
 		if p, err := parseSM2Point(pubBytes); err != nil || p.X.Cmp(x) != 0 || p.Y.Cmp(y) != 0 {
 			return PrivateKey{}, errors.New("SM2 private key and its stored public key disagree")
@@ -129,37 +217,46 @@ func sm2FromScalar(dBytes, pubBytes []byte) (PrivateKey, error) {
 }
 
 func marshalSPKI(p PublicKey) ([]byte, error) {
+	var b cryptobyte.Builder
 	switch p.alg {
 	case Ed25519:
-		return x509.MarshalPKIXPublicKey(p.ed)
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			addAlgorithmIdentifier(b, oidEd25519, nil)
+			b.AddASN1BitString(p.ed)
+		})
 	case SM2:
-		params, err := sm2Params()
-		if err != nil {
-			return nil, err
-		}
-		pt := uncompressed(p.sm)
-		return asn1.Marshal(spki{Algo: pkix.AlgorithmIdentifier{Algorithm: oidECPublicKey, Parameters: params},
-			PublicKey: asn1.BitString{Bytes: pt, BitLength: len(pt) * 8}})
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			addAlgorithmIdentifier(b, oidECPublicKey, oidSM2Curve)
+			b.AddASN1BitString(uncompressed(p.sm))
+		})
+	default:
+		return nil, fmt.Errorf("%w %q", ErrUnknownAlg, p.alg)
 	}
-	return nil, fmt.Errorf("%w %q", ErrUnknownAlg, p.alg)
+	return b.Bytes()
 }
 
 // parseSM2SPKI reads a DER SubjectPublicKeyInfo holding an SM2 point
 // (id-ecPublicKey with the SM2 curve, or the SM2 OID as algorithm).
-func parseSM2SPKI(der []byte) (*ecdsa.PublicKey, error) {
-	var s spki
-	if rest, err := asn1.Unmarshal(der, &s); err != nil || len(rest) != 0 {
+func parseSM2SPKI(der []byte) (*sm2Pub, error) {
+	var s cryptobyte.String
+	in := cryptobyte.String(der)
+	if !in.ReadASN1(&s, cbasn1.SEQUENCE) || !in.Empty() {
 		return nil, errors.New("sign: SM2 public key: malformed SubjectPublicKeyInfo")
 	}
-	var curve asn1.ObjectIdentifier
-	if len(s.Algo.Parameters.FullBytes) > 0 {
-		asn1.Unmarshal(s.Algo.Parameters.FullBytes, &curve)
+	algo, params, ok := algorithmIdentifier(&s)
+	if !ok {
+		return nil, errors.New("sign: SM2 public key: malformed SubjectPublicKeyInfo")
 	}
-	if !(s.Algo.Algorithm.Equal(oidECPublicKey) && curve.Equal(oidSM2Curve)) && !s.Algo.Algorithm.Equal(oidSM2Curve) {
+	pt, ok := bitStringBytes(&s)
+	if !ok {
+		return nil, errors.New("sign: SM2 public key: malformed SubjectPublicKeyInfo")
+	}
+	curve, _ := namedCurve(params)
+	if !(bytes.Equal(algo, oidECPublicKey) && bytes.Equal(curve, oidSM2Curve)) && !bytes.Equal(algo, oidSM2Curve) {
 		return nil, errors.New("sign: SubjectPublicKeyInfo does not hold an SM2 key")
 	}
-	if len(s.PublicKey.Bytes) == 0 || s.PublicKey.Bytes[0] == 0x30 {
+	if len(pt) == 0 || pt[0] == 0x30 {
 		return nil, errors.New("sign: SM2 public key: bad point in SubjectPublicKeyInfo")
 	}
-	return parseSM2Point(s.PublicKey.Bytes)
+	return parseSM2Point(pt)
 }

@@ -330,11 +330,11 @@ func TestHonorSyntheticUnsupported(t *testing.T) {
 func TestTencentShape(t *testing.T) {
 	k := mustKey(t, SM2, "tencent-shape")
 	content := sm3.Sum([]byte("png without its label"))
-	der, err := k.sm.Sign(rand.Reader, content[:], sm2.NewSM2SignerOption(true, nil))
+	der, err := gmsmKey(k).Sign(rand.Reader, content[:], sm2.NewSM2SignerOption(true, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := uncompressed(&k.sm.PublicKey)
+	pt := uncompressed(&k.sm.sm2Pub)
 	rc := `{"Type":" TC260PG","Version":1,"Bindings":[{"Type":"soft","AlgID":"phash","Value":"c3c3c3c3c3c3c3c3"},` +
 		`{"Type":"hash","AlgID":"sm3","Value":"` + hex.EncodeToString(content[:]) + `"}],` +
 		`"PubSD":[{"Type":"DS","AlgID":"sm2","TBSData":{"Type":"Binding","BType":"hash"},"Signature":"` + hex.EncodeToString(der) + `"},` +

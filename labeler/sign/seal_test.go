@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
+	"github.com/emmansun/gmsm/sm2"
 )
 
 // fixedReader is a deterministic byte stream for key generation in tests.
@@ -85,11 +86,11 @@ func TestGenerateKeyDeterministicAndEvenY(t *testing.T) {
 		if k.sm.Y.Bit(0) != 0 {
 			t.Fatalf("SM2 key %d has odd y", i)
 		}
-		if !k.sm.Curve.IsOnCurve(k.sm.X, k.sm.Y) {
+		if !sm2.P256().IsOnCurve(k.sm.X, k.sm.Y) {
 			t.Fatalf("SM2 key %d not on curve", i)
 		}
 		// The negation must keep the pair consistent: d·G == (x, y).
-		x, y := k.sm.Curve.ScalarBaseMult(k.sm.D.Bytes())
+		x, y := sm2.P256().ScalarBaseMult(k.sm.D.Bytes())
 		if x.Cmp(k.sm.X) != 0 || y.Cmp(k.sm.Y) != 0 {
 			t.Fatalf("SM2 key %d: d·G != public key", i)
 		}
