@@ -13,6 +13,8 @@ import (
 	stdhtml "html"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +180,62 @@ func TestBrowserRendering(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Errorf("the marked text renders differently (screenshots in %s)", dir)
 	}
+}
+
+// TestBrowserGraphemes checks the rule "never inside a grapheme cluster"
+// against Chromium's own segmenter (Intl.Segmenter, ICU): the marked text's
+// clusters, with the marks taken out, are the original's clusters, for a
+// text full of combining sequences, emoji ZWJ sequences, flags, Hangul jamo,
+// Indic conjuncts and Thai.
+func TestBrowserGraphemes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	c := newChrome(t)
+	if err := c.show(textPage("")); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	words := []string{"cafe\u0301", "e\u0301te\u0301", "👩\u200d💻", "🇨🇳", "👍🏽", "\u1100\u1161\u11a8", "한국어", "क्षत्रिय", "नमस्ते", "ภาษาไทย", "Ångström", "ﬁne", "x\u20dd", "1\ufe0f\u20e3", "q\u0323\u0307", "葛\U000E0100飾", "naïve", "Zoë"}
+	for i := 0; i < 60; i++ {
+		b.WriteString(words[i%len(words)])
+		b.WriteString([]string{" ", " ", "\n", "  ", "\t"}[i%5])
+	}
+	in := b.String()
+	out := embed(t, in, Options{})
+	segs := func(s string) []string {
+		js := `Array.from(new Intl.Segmenter("und", {granularity: "grapheme"}).segment(` + strconv.Quote(s) + `), x => x.segment)`
+		got, err := jsEval[[]string](c, js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// Mark characters taken out of both (the original has an ideographic
+	// variation sequence). A mark after a line break or tab is a cluster of
+	// its own (rule GB4 of UAX #29: no extending character attaches to a
+	// control character); it splits and joins nothing, and is dropped here.
+	var got []string
+	ms := segs(out)
+	for i, g := range ms {
+		if s := stripMarks(g); s != "" {
+			got = append(got, s)
+		} else if i == 0 || !strings.ContainsAny(ms[i-1], "\n\t") {
+			t.Errorf("cluster %d is a mark alone, after %q", i, ms[max(i-1, 0)])
+		}
+	}
+	want := segs(in)
+	for i := range want {
+		want[i] = stripMarks(want[i])
+	}
+	if !slices.Equal(got, want) {
+		for i := range min(len(got), len(want)) {
+			if got[i] != want[i] {
+				t.Fatalf("cluster %d: %q with marks taken out, %q in the original", i, got[i], want[i])
+			}
+		}
+		t.Fatalf("%d clusters with marks, %d without", len(got), len(want))
+	}
+	t.Logf("%d clusters, %d code points of marks", len(want), len([]rune(out))-len([]rune(in)))
+	wantFound(t, "graphemes", out)
 }

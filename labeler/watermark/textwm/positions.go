@@ -25,7 +25,11 @@ import (
 //     indicator, and a does not extend a cluster. This is the documented
 //     approximation of grapheme segmentation (x/text has no segmenter): only
 //     these simple character classes are ever adjacent to a mark, and the
-//     mark only extends b's cluster, as a variation selector does;
+//     mark only extends b's cluster, as a variation selector does (after a
+//     line break or tab, which nothing extends (GB4), it is an invisible
+//     cluster of its own); browser_test.go checks this against Chromium's
+//     segmenter (ICU) on emoji sequences, flags, combining, Hangul jamo,
+//     Indic and Thai text;
 //   - preceded by at least contextRunes context characters (see context.go);
 //   - outside the regions Options excludes (Markdown code, front matter and
 //     markup; HTML tags and non-text elements).
