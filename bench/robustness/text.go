@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,6 +17,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/text/unicode/norm"
 
@@ -140,6 +144,13 @@ func runText(cfg *config) error {
 				return ""
 			}
 			return got
+		}}, textAttack{"HTML copy (Chromium: select all, Ctrl+C, clipboard)", func(s string) string {
+			got, err := c.clipboard(s)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "clipboard copy: %v\n", err)
+				return ""
+			}
+			return got
 		}})
 	}
 
@@ -186,7 +197,8 @@ func runText(cfg *config) error {
 			100*float64(exOK)/float64(max(exN, 1)), pct(symAgree, symN), pct(bitAgree, bitN), wrong)
 	}
 
-	if err := textLengths(cfg, texts, names[:2], attacks, rng); err != nil {
+	shorts, err := textLengths(cfg, texts, names[:2], attacks, rng)
+	if err != nil {
 		return err
 	}
 
@@ -246,7 +258,8 @@ func runText(cfg *config) error {
 		}
 	}
 	fmt.Fprintf(out, "| random marks (VS17-VS255 after spaces, 1 in 2-9 spaces, 600-char texts) | %d | %d |\n", randN, randReports)
-	fmt.Fprintf(out, "\nAnalytic bound: at most 2^64/239^12 ≈ 5.4e-10 per text (see package textwm).\n")
+	textFalsePositives(out, texts, names[:2], shorts, attacks, rng, fpTrials)
+	fmt.Fprintf(out, "\nAnalytic bound: at most 2^64/239^12 ≈ 5.4e-10 per text for the regular code, plus %.0e for the compact layout of short texts (see package textwm).\n", textwm.MaxCompactFalsePositive)
 
 	// Fingerprints.
 	fmt.Fprintf(out, "\nFingerprint (marks stripped first), Similarity against the whole text's fingerprint; match = similarity ≥ 0.5:\n\n| query | pairs | mean similarity | match rate |\n|---|---|---|---|\n")
@@ -408,9 +421,10 @@ func stripTextMarks(s string) string {
 
 // chromeCopier renders text in headless Chromium and reads it back.
 type chromeCopier struct {
-	ctx    context.Context
-	cancel []context.CancelFunc
-	dir    string
+	ctx     context.Context
+	granted bool // clipboard permission
+	cancel  []context.CancelFunc
+	dir     string
 }
 
 func newChromeCopier() (*chromeCopier, error) {
@@ -463,6 +477,45 @@ func (c *chromeCopier) innerText(text string) (string, error) {
 	return chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.getElementById("t").innerText`))
 }
 
+// clipboard is the text a user gets by selecting the rendered text with
+// the mouse or Ctrl+A, pressing Ctrl+C and pasting: the page selects the
+// element, a real key press runs the browser's copy command, and the page
+// reads the clipboard back (emptied first, so a failed copy shows).
+func (c *chromeCopier) clipboard(text string) (string, error) {
+	if err := c.load(text); err != nil {
+		return "", err
+	}
+	if !c.granted {
+		type grant struct {
+			Permissions []string `json:"permissions"`
+		}
+		cmd := cdp.Command[grant, cdp.Empty]{Method: "Browser.grantPermissions"}
+		if _, err := chromedp.CallBrowser(c.ctx, cmd, grant{[]string{"clipboardReadWrite", "clipboardSanitizedWrite"}}); err != nil {
+			return "", err
+		}
+		c.granted = true
+	}
+	if _, err := chromedp.Call(c.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		return "", err
+	}
+	run := func(js string) (string, error) {
+		return chromedp.Run(c.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	}
+	if _, err := run(`navigator.clipboard.writeText("").then(() => { getSelection().selectAllChildren(document.getElementById("t")); return ""; })`); err != nil {
+		return "", err
+	}
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		p := input.DispatchKeyEventParams{Type: typ, Key: "c", Code: "KeyC", Modifiers: 2, WindowsVirtualKeyCode: 67}
+		if typ == input.DispatchKeyEventTypeKeyDown {
+			p.Commands = []string{"copy"}
+		}
+		if _, err := chromedp.Call(c.ctx, input.DispatchKeyEvent, p); err != nil {
+			return "", err
+		}
+	}
+	return run(`navigator.clipboard.readText()`)
+}
+
 // sameRendering reports whether two texts render to identical pixels.
 func (c *chromeCopier) sameRendering(a, b string) (bool, error) {
 	shot := func(s string) ([]byte, error) {
@@ -496,7 +549,7 @@ func (c lengthClass) String() string {
 // long corpus texts at word boundaries (plus the corpus's short text in its
 // class), and reports per class how many take a mark, their overhead, and
 // the exact-decode rate of the whole text after each attack.
-func textLengths(cfg *config, texts map[string]string, long []string, attacks []textAttack, rng *rand.Rand) error {
+func textLengths(cfg *config, texts map[string]string, long []string, attacks []textAttack, rng *rand.Rand) ([]string, error) {
 	out := cfg.Out
 	classes := []lengthClass{{100, 160}, {160, 180}, {180, 200}, {200, 220}, {220, 240}, {240, 320}, {320, 400}, {400, 800}}
 	perClass := 40
@@ -537,11 +590,11 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 			s := &samples[ci][i]
 			s.marked, s.err = textwm.Embed(s.text, textID, textKey, textwm.Options{})
 			if s.err != nil && !errors.Is(s.err, textwm.ErrTooShort) {
-				return s.err
+				return nil, s.err
 			}
 			if s.err == nil {
 				if r := textwm.Detect(s.marked, textKey); !r.Found || r.Payload != textID {
-					return fmt.Errorf("short text of %d characters not read back after embedding: %+v", utf8.RuneCountInString(s.text), r)
+					return nil, fmt.Errorf("short text of %d characters not read back after embedding: %+v", utf8.RuneCountInString(s.text), r)
 				}
 			}
 		}
@@ -608,5 +661,112 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 		}
 		fmt.Fprintln(out)
 	}
-	return nil
+
+	// Texts too short for a mark: their fingerprint against the original's.
+	fmt.Fprintf(out, "\nTexts without a mark (too short) are recognized by their fingerprint: similarity of the edited copy's fingerprint to the original's (match = similarity ≥ 0.5), and of an unrelated short text's:\n\n| characters | texts | 1 word in 10 replaced, reflowed: mean / match | unrelated: mean / match |\n|---|---|---|---|\n")
+	var all []string
+	for ci, c := range classes {
+		var simEd, simUn float64
+		n, mEd, mUn := 0, 0, 0
+		for i, s := range samples[ci] {
+			all = append(all, s.text)
+			if s.err == nil {
+				continue
+			}
+			fp := textwm.FingerprintOf(s.text)
+			a := textwm.Similarity(textwm.FingerprintOf(reflowText(replaceWords(s.text, 10))), fp)
+			other := samples[(ci+1)%len(classes)][i%len(samples[(ci+1)%len(classes)])].text
+			b := textwm.Similarity(textwm.FingerprintOf(other), fp)
+			simEd += a
+			simUn += b
+			n++
+			if a >= 0.5 {
+				mEd++
+			}
+			if b >= 0.5 {
+				mUn++
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(out, "| %s | %d | %.3f / %s | %.3f / %s |\n", c, n, simEd/float64(n), pct(mEd, n), simUn/float64(n), pct(mUn, n))
+		}
+	}
+	return all, nil
+}
+
+// textFalsePositives runs Detect on texts that carry no mark of the key,
+// after every attack: the corpus texts and short texts unmarked and marked
+// with another key (whole, and 400-character excerpts of the long ones), and
+// random mark characters at 9 to 11 gaps of short texts (the compact
+// layout's case).
+func textFalsePositives(out io.Writer, texts map[string]string, names, shorts []string, attacks []textAttack, rng *rand.Rand, trials int) {
+	otherKey := []byte("another key")
+	var plain, other []string
+	for _, n := range names {
+		plain = append(plain, texts[n])
+		if m, err := textwm.Embed(texts[n], textID, otherKey, textwm.Options{}); err == nil {
+			other = append(other, m)
+		}
+	}
+	for _, s := range shorts {
+		plain = append(plain, s)
+		if m, err := textwm.Embed(s, textID, otherKey, textwm.Options{}); err == nil {
+			other = append(other, m)
+		}
+	}
+	fmt.Fprintf(out, "\nUnder every attack above (each applied to the whole text; excerpts cut after it): %d texts unmarked and %d marked with another key (%d long corpus texts with 20 excerpts of 400 characters each, the rest short texts of 100-799 characters):\n\n| attack | texts and excerpts | reports |\n|---|---|---|\n", len(plain), len(other), len(names))
+	total, totalReports := 0, 0
+	for _, a := range attacks {
+		n, reports := 0, 0
+		for _, t := range append(append([]string(nil), plain...), other...) {
+			att := a.fn(t)
+			check := func(s string) {
+				n++
+				if textwm.Detect(s, textKey).Found {
+					reports++
+				}
+			}
+			check(att)
+			if rs := []rune(att); len(rs) > 2000 {
+				for i := 0; i < 20; i++ {
+					start := rng.IntN(len(rs) - 400)
+					check(string(rs[start : start+400]))
+				}
+			}
+		}
+		fmt.Fprintf(out, "| %s | %d | %d |\n", a.name, n, reports)
+		total += n
+		totalReports += reports
+	}
+	// Random marks at 9-11 gaps after white space of short texts.
+	n, reports := 0, 0
+	for i := 0; i < trials; i++ {
+		s := shorts[rng.IntN(len(shorts))]
+		var gaps []int
+		for j := 1; j < len(s); j++ {
+			if (s[j-1] == ' ' || s[j-1] == '\n') && s[j] != ' ' && s[j] != '\n' {
+				gaps = append(gaps, j)
+			}
+		}
+		k := 9 + rng.IntN(3)
+		if len(gaps) < k+2 {
+			continue
+		}
+		pick := rng.Perm(len(gaps) - 2)[:k]
+		slices.Sort(pick)
+		var b strings.Builder
+		prev := 0
+		for _, p := range pick {
+			b.WriteString(s[prev:gaps[p+2]])
+			b.WriteRune(rune(0xE0100 + rng.IntN(239)))
+			prev = gaps[p+2]
+		}
+		b.WriteString(s[prev:])
+		n++
+		if textwm.Detect(b.String(), textKey).Found {
+			reports++
+		}
+	}
+	fmt.Fprintf(out, "| random marks at 9-11 gaps of short texts (the compact layout's case) | %d | %d |\n", n, reports)
+	fmt.Fprintf(out, "| **total** | %d | %d |\n", total+n, totalReports+reports)
 }
