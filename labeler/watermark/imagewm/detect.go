@@ -214,6 +214,14 @@ func (d *detector) lattices() [][4]float64 {
 	fft2(re, im, nw, nh, true)
 	acf := &acfMap{w: nw, h: nh, cw: cw, ch: ch, v: re}
 	acf.normalise()
+	if acfHP > 0 {
+		// Remove the autocorrelation's smooth background (host structure the
+		// spectral whitening left), so only sharp peaks score.
+		bg := boxBlurWrap(&plane{w: nw, h: nh, p: acf.v}, acfHP)
+		for i := range acf.v {
+			acf.v[i] -= bg.p[i]
+		}
+	}
 	maxLag := min(0.48*float64(min(nw, nh)), 0.8*float64(min(cw, ch)))
 	pMax = min(pMax, maxLag)
 	if pMax < pMin {
@@ -321,6 +329,8 @@ func (a *acfMap) at(x, y float64) float64 {
 
 // lattice points scored (half-plane; the ACF is symmetric), and the half
 // points whose peaks would mean the true period is half the candidate's.
+var acfHP = 2
+
 var (
 	latticePts = halfPlanePts(4)
 	halfPts    = [][2]float64{{0.5, 0}, {0, 0.5}, {0.5, 0.5}, {0.5, -0.5}}
@@ -391,9 +401,32 @@ func (d *detector) read(A [4]float64) ([]float64, float64, bool) {
 		bi := argmax(d.correlate(fr, fi, o))
 		dx, dy = bi%foldSide, bi/foldSide
 	}
-	// Chips are read in the oriented frame: map the offset there.
+	// Chips are read in the oriented frame: map the offset there. The sync
+	// peak gives the offset to a bin; of it and its eight neighbours, the
+	// one whose soft bits carry the most energy is read (a choice that does
+	// not look at the bits' signs, so unmarked images still give fair coins).
 	dx, dy = orientVec(dx, dy, o)
 	f := orient(total, o)
+	var soft []float64
+	bestE := -1.0
+	for j := -1; j <= 1; j++ {
+		for i := -1; i <= 1; i++ {
+			s := d.softBits(f, wrapFold(dx+i), wrapFold(dy+j))
+			var e float64
+			for _, v := range s {
+				e += float64(v * v)
+			}
+			if e > bestE {
+				soft, bestE = s, e
+			}
+		}
+	}
+	return soft, z, true
+}
+
+// softBits reads the code bits' soft values from oriented folded tile f
+// with the tile's origin at bin (dx, dy).
+func (d *detector) softBits(f []float64, dx, dy int) []float64 {
 	soft := make([]float64, payload.Bits)
 	for k := 0; k < chips; k++ {
 		bit := d.lay.bit[k]
@@ -401,10 +434,10 @@ func (d *detector) read(A [4]float64) ([]float64, float64, bool) {
 			continue
 		}
 		var v float64
-		chipBins(k%tileCells, k/tileCells, dx, dy, func(bin int, w float64) { v += f[bin] * w })
+		chipBins(k%tileCells, k/tileCells, dx, dy, func(bin int, w float64) { v += float64(f[bin] * w) })
 		soft[bit] += float64(d.lay.sign[k]) * v
 	}
-	return soft, z, true
+	return soft
 }
 
 // fold averages the residual into the folded grid through M, and with quads

@@ -17,8 +17,12 @@ const (
 	flatAmpCap = 1.6  // the strongest change allowed in a flat area
 )
 
-// maskScale is 8^(3/4): activity 8 (moderate texture) maps to itself.
-var maskScale = math.Sqrt(math.Sqrt(8)) * math.Sqrt(math.Sqrt(8)) * math.Sqrt(math.Sqrt(8))
+// maskScale is 8^(3/4) and mask8Scale 8^(7/8): activity 8 (moderate
+// texture) maps to itself under both laws.
+var (
+	maskScale  = math.Sqrt(math.Sqrt(8)) * math.Sqrt(math.Sqrt(8)) * math.Sqrt(math.Sqrt(8))
+	mask8Scale = 8 / math.Sqrt(math.Sqrt(math.Sqrt(8)))
+)
 
 // period returns the tile period in pixels for an image whose shorter side is s.
 func period(s int) float64 {
@@ -56,7 +60,7 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 	}
 	out := toNRGBA(img)
 	ww, wh, f := workSize(w, h, maskSide)
-	amp := strength(lumaPlane(out, ww, wh))
+	act := activity(lumaPlane(out, ww, wh))
 
 	lay := newLayout(key)
 	chip := lay.chipValues(payload.Encode(id))
@@ -79,13 +83,87 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 		}
 	}
 	pw2 /= float64(bw * bh)
+	var amp *plane
+	for _, e := range maskExps {
+		amp = strength(act, e)
+		if !allocate(amp, target, pw2) {
+			return nil, ErrTooFlat
+		}
+		if ssimProxy(amp, act, pw2) >= ssimFloor {
+			break
+		}
+	}
+
+	applied := apply(out, amp, tab, cell, f)
+	if applied < 0.2*target {
+		return nil, ErrTooFlat
+	}
+	return out, nil
+}
+
+// maskExps are the masking laws tried, evenest first: the strength grows
+// with activity^(1/exp) (0: not at all, beyond the flat-area cap). An even
+// allocation puts more of the PSNR budget where the detector sees the mark
+// best (the less textured parts of a textured image); the steepest keeps
+// smooth images structurally intact. Embed takes the first law whose
+// ssimProxy is at least ssimFloor.
+var maskExps = [...]int{0, 8, 4}
+
+// ssimFloor is the ssimProxy an allocation must reach. The proxy is computed
+// at masking resolution and reads low (0.94-0.99 where the real SSIM is
+// 0.98-0.997); 0.975 was set on the corpus so that only images with texture
+// nearly everywhere (kodim01, kodim05: SSIM 0.993 with the even law) and the
+// text page get the evener laws, and every other image keeps activity^(1/4).
+const ssimFloor = 0.975
+
+// activity returns the local activity: the RMS of the luma's deviation from
+// its 3x3 mean, over 5x5 neighbourhoods.
+func activity(y *plane) *plane {
+	mean := boxBlur(y, 1)
+	sq := newPlane(y.w, y.h)
+	for i, v := range y.p {
+		d := v - mean.p[i]
+		sq.p[i] = float64(d * d)
+	}
+	act := boxBlur(sq, 2)
+	for i, v := range act.p {
+		act.p[i] = math.Sqrt(max(v, 0)) // running sums can leave -0.000...
+	}
+	return act
+}
+
+// strength returns the masking map for masking law exp (see maskExps):
+// compressed activity with a floor, capped at edges.
+func strength(act *plane, exp int) *plane {
+	out := newPlane(act.w, act.h)
+	for i, a := range act.p {
+		switch exp {
+		case 0:
+			a = 8
+		case 8: // a^(1/8) with three exact square roots; 8 maps to itself
+			a = float64(math.Sqrt(math.Sqrt(math.Sqrt(a))) * mask8Scale)
+		default: // a^(1/4)
+			a = float64(math.Sqrt(math.Sqrt(a)) * maskScale)
+		}
+		if a > actCap {
+			a = actCap
+		}
+		out.p[i] = math.Sqrt(float64(a*a) + flatFloor*flatFloor)
+	}
+	return out
+}
+
+// allocate scales the masking map amp in place so the mark's mean squared
+// change is target (pw2 is the pattern's mean square), with the flat-area
+// and edge caps. It reports false when amp carries no energy.
+func allocate(amp *plane, target, pw2 float64) bool {
 	var e float64
 	for _, a := range amp.p {
 		e += float64(a * a)
 	}
 	e = float64(e*pw2) / float64(len(amp.p))
 	if e <= 0 {
-		return nil, ErrTooFlat
+		return false
 	}
 	gain := math.Sqrt(target / e)
 	// Flat areas (activity at the floor) never get more than flatAmpCap, so a
@@ -97,36 +175,21 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 		}
 		amp.p[i] = min(v, maxAmp)
 	}
-
-	applied := apply(out, amp, tab, cell, f)
-	if applied < 0.2*target {
-		return nil, ErrTooFlat
-	}
-	return out, nil
+	return true
 }
 
-// strength returns the masking map: local activity (RMS of the luma's
-// deviation from its local mean) with a floor, capped at edges.
-func strength(y *plane) *plane {
-	mean := boxBlur(y, 1)
-	sq := newPlane(y.w, y.h)
-	for i, v := range y.p {
-		d := v - mean.p[i]
-		sq.p[i] = float64(d * d)
+// ssimProxy is a cheap stand-in for the SSIM the mark amp leaves: SSIM's
+// structure term with the mark as added independent variance m^2 = amp^2 pw2
+// over a host whose local variance is act^2, on the masking map.
+func ssimProxy(amp, act *plane, pw2 float64) float64 {
+	const c2 = (0.03 * 255) * (0.03 * 255)
+	var s float64
+	for i, a := range amp.p {
+		m2 := float64(float64(a*a) * pw2)
+		v := float64(act.p[i] * act.p[i])
+		s += (2*v + c2) / (2*v + m2 + c2)
 	}
-	act := boxBlur(sq, 2)
-	for i, v := range act.p {
-		a := math.Sqrt(max(v, 0)) // running sums can leave -0.000...
-		// Compress the activity (a^(1/4), exact with two square roots):
-		// strength follows texture, but flat areas, where the detector sees
-		// the mark best, keep a useful share.
-		a = float64(math.Sqrt(math.Sqrt(a)) * maskScale)
-		if a > actCap {
-			a = actCap
-		}
-		act.p[i] = math.Sqrt(float64(a*a) + flatFloor*flatFloor)
-	}
-	return act
+	return s / float64(len(amp.p))
 }
 
 // tabSub is the number of pattern table samples per cell.
