@@ -133,6 +133,19 @@ func (w *walker) context(buf []byte) ([]byte, bool) {
 	return buf, true
 }
 
+// indexAt returns the code symbol index and compact priority of the context
+// before the boundary (see keyed.index), building it in *buf, or false when
+// the context is not full.
+func (w *walker) indexAt(k *keyed, buf *[]byte) (int, uint64, bool) {
+	ctx, ok := w.context(*buf)
+	if !ok {
+		return 0, 0, false
+	}
+	*buf = ctx
+	idx, prio := k.index(ctx)
+	return idx, prio, true
+}
+
 // push adds r to the context when it is a letter or digit, lower-cased.
 func (w *walker) push(r rune) {
 	if !unicode.IsLetter(r) && !unicode.IsNumber(r) || r == 0x115F || r == 0x1160 || r == 0x3164 || r == 0xFFA0 {

@@ -257,12 +257,10 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 		if exi < len(ex) && ex[exi].start < at {
 			return
 		}
-		ctx, ok := w.context(buf)
+		idx, prio, ok := w.indexAt(k, &buf)
 		if !ok {
 			return
 		}
-		buf = ctx
-		idx, prio := k.index(ctx)
 		out = append(out, candidate{at, w.runes, w.runes - exRunes, idx, cost, prio})
 	})
 	return out, total
@@ -446,12 +444,10 @@ func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 		if !isMark(next) || isIVSBase(prev) {
 			return
 		}
-		ctx, ok := w.context(buf)
+		idx, prio, ok := w.indexAt(k, &buf)
 		if !ok {
 			return
 		}
-		buf = ctx
-		idx, prio := k.index(ctx)
 		val := (int(next-markBase) - k.whiten[idx] + fieldP) % fieldP
 		if votes == nil {
 			votes = map[int]map[int]int{}
