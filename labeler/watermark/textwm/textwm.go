@@ -7,9 +7,11 @@
 // per mark, each carrying one of 239 values. They are default-ignorable
 // characters: they render as nothing, have no decomposition and canonical
 // combining class 0, so NFC, NFD, NFKC and NFKD keep them where they are, and
-// a browser keeps them in the DOM and in innerText (measured in Chromium,
-// which also renders a page pixel-identically with and without them; see
-// bench/robustness). They are placed only after white space or CJK
+// a browser keeps them in the DOM, in innerText and in what a user copies
+// (measured in Chromium: text selected, Ctrl+C, read back from the
+// clipboard, with white space collapsed; the page renders pixel-identically
+// with and without them; see browser_test.go and bench/robustness). They
+// are placed only after white space or CJK
 // punctuation and before a letter or number (see positions.go):
 // VS17-VS256 have a meaning only after an ideograph (Ideographic Variation
 // Sequences, UTS #37), and no standardized variation sequence uses them, so
