@@ -193,14 +193,24 @@ func (d *detector) lattices() [][4]float64 {
 		nh *= 2
 	}
 	x0, y0 := (r.w-cw)/2, (r.h-ch)/2
-	re, im := make([]float64, nw*nh), make([]float64, nw*nh)
+	re := make([]float64, nw*nh)
 	for y := 0; y < ch; y++ {
 		copy(re[y*nw:y*nw+cw], r.p[(y0+y)*r.w+x0:(y0+y)*r.w+x0+cw])
 	}
-	fft2(re, im, nw, nh, false)
-	for i := range re {
-		re[i] = float64(re[i]*re[i]) + float64(im[i]*im[i])
-		im[i] = 0
+	// The residual is real, so its power spectrum is even: transform half of
+	// it and mirror (realHalf2), likewise back to the (real, even)
+	// autocorrelation.
+	hw := nw/2 + 1
+	hr, hi := realHalf2(re, nw, nh, false)
+	for y := 0; y < nh; y++ {
+		my := (nh - y) & (nh - 1)
+		for x := 0; x < nw; x++ {
+			k := y*hw + x
+			if x >= hw {
+				k = my*hw + nw - x
+			}
+			re[y*nw+x] = float64(hr[k]*hr[k]) + float64(hi[k]*hi[k])
+		}
 	}
 	re[0] = 0
 	// Whiten the power spectrum against its local mean: the mark's comb of
@@ -211,7 +221,17 @@ func (d *detector) lattices() [][4]float64 {
 		q := v / (loc.p[i] + 1e-9)
 		re[i] = min(q, 30) // no single line dominates
 	}
-	fft2(re, im, nw, nh, true)
+	hr, _ = realHalf2(re, nw, nh, true)
+	for y := 0; y < nh; y++ {
+		my := (nh - y) & (nh - 1)
+		for x := 0; x < nw; x++ {
+			if x < hw {
+				re[y*nw+x] = hr[y*hw+x]
+			} else {
+				re[y*nw+x] = hr[my*hw+nw-x]
+			}
+		}
+	}
 	acf := &acfMap{w: nw, h: nh, cw: cw, ch: ch, v: re}
 	acf.normalise()
 	if acfHP > 0 {
@@ -230,13 +250,41 @@ func (d *detector) lattices() [][4]float64 {
 	blur := acf.blurred()
 
 	type cand struct{ p, th, s float64 }
-	var cs []cand
 	// Grid steps that move the farthest lattice point scored by about one
 	// sample (the coarse map is smoothed over about that much).
 	step := 1 / maxLag
+	var ps, ths []float64
 	for p := pMin; p <= pMax; p *= 1 + step {
-		for th := -maxRot; th <= maxRot; th += step {
-			cs = append(cs, cand{p, th, blur.latticeScore(p, th, maxLag)})
+		ps = append(ps, p)
+	}
+	for th := -maxRot; th <= maxRot; th += step {
+		ths = append(ths, th)
+	}
+	nt := len(ths)
+	grid := make([]float64, len(ps)*nt)
+	for i, p := range ps {
+		for j, th := range ths {
+			grid[i*nt+j] = blur.latticeScore(p, th, maxLag)
+		}
+	}
+	// Only the grid's local maxima are candidates.
+	var cs []cand
+	for i := range ps {
+		for j := range ths {
+			v := grid[i*nt+j]
+			peak := true
+			for di := -1; di <= 1 && peak; di++ {
+				for dj := -1; dj <= 1; dj++ {
+					ii, jj := i+di, j+dj
+					if (di != 0 || dj != 0) && ii >= 0 && ii < len(ps) && jj >= 0 && jj < nt && grid[ii*nt+jj] > v {
+						peak = false
+						break
+					}
+				}
+			}
+			if peak {
+				cs = append(cs, cand{ps[i], ths[j], v})
+			}
 		}
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].s > cs[j].s })
@@ -709,23 +757,40 @@ func unorient(t []float64, o int) []float64 {
 	return out
 }
 
-// boxBlurWrap is boxBlur with periodic borders.
+// boxBlurWrap is boxBlur with periodic borders: a (2r+1)^2 box mean, rows
+// then columns, each with a running sum (the columns row by row, so memory
+// is read in order).
 func boxBlurWrap(p *plane, r int) *plane {
 	w, h := p.w, p.h
 	tmp := newPlane(w, h)
-	line := make([]float64, max(w, h))
-	out := make([]float64, max(w, h))
 	for y := 0; y < h; y++ {
 		periodicBoxFast(p.p[y*w:y*w+w], tmp.p[y*w:y*w+w], r)
 	}
+	rh := min(r, (h-1)/2)
+	inv := 1 / float64(2*rh+1)
 	res := newPlane(w, h)
-	for x := 0; x < w; x++ {
-		for y := 0; y < h; y++ {
-			line[y] = tmp.p[y*w+x]
+	acc := make([]float64, w)
+	for k := -rh; k <= rh; k++ {
+		row := tmp.p[((k+h)%h)*w:][:w]
+		for x, v := range row {
+			acc[x] += v
 		}
-		periodicBoxFast(line[:h], out[:h], r)
-		for y := 0; y < h; y++ {
-			res.p[y*w+x] = out[y]
+	}
+	for y := 0; y < h; y++ {
+		o := res.p[y*w : y*w+w]
+		for x, v := range acc {
+			o[x] = v * inv
+		}
+		add, sub := y+rh+1, y-rh
+		if add >= h {
+			add -= h
+		}
+		if sub < 0 {
+			sub += h
+		}
+		ra, rs := tmp.p[add*w:add*w+w], tmp.p[sub*w:sub*w+w]
+		for x := range acc {
+			acc[x] += ra[x] - rs[x]
 		}
 	}
 	return res
@@ -741,9 +806,17 @@ func periodicBoxFast(in, out []float64, r int) {
 	for k := -r; k <= r; k++ {
 		s += in[(k+n)%n]
 	}
+	inv := 1 / float64(2*r+1)
 	for i := 0; i < n; i++ {
-		out[i] = s / float64(2*r+1)
-		s += in[(i+r+1)%n] - in[(i-r+n)%n]
+		out[i] = s * inv
+		add, sub := i+r+1, i-r
+		if add >= n {
+			add -= n
+		}
+		if sub < 0 {
+			sub += n
+		}
+		s += in[add] - in[sub]
 	}
 }
 

@@ -82,16 +82,22 @@ func (f *fft) transform(re, im []float64, inverse bool) {
 
 // fft2 transforms a w x h complex array (row-major) in place.
 func fft2(re, im []float64, w, h int, inverse bool) {
-	fw, fh := planFor(w), planFor(h)
+	fw := planFor(w)
 	for y := 0; y < h; y++ {
 		fw.transform(re[y*w:y*w+w], im[y*w:y*w+w], inverse)
 	}
-	// Columns are transformed in groups of 16, gathered row by row, so the
-	// strided reads stay within cache lines (the arithmetic is unchanged).
+	fftCols(re, im, w, h, w, inverse)
+}
+
+// fftCols transforms columns 0..ncols-1 of a row-major array with w columns
+// and h rows in place. Columns are transformed in groups of 16, gathered row
+// by row, so the strided reads stay within cache lines.
+func fftCols(re, im []float64, w, h, ncols int, inverse bool) {
+	fh := planFor(h)
 	const group = 16
 	cr, ci := make([]float64, group*h), make([]float64, group*h)
-	for x0 := 0; x0 < w; x0 += group {
-		g := min(group, w-x0)
+	for x0 := 0; x0 < ncols; x0 += group {
+		g := min(group, ncols-x0)
 		for y := 0; y < h; y++ {
 			row, rowi := re[y*w+x0:y*w+x0+g], im[y*w+x0:y*w+x0+g]
 			for k := range row {
@@ -108,6 +114,35 @@ func fft2(re, im []float64, w, h int, inverse bool) {
 			}
 		}
 	}
+}
+
+// realHalf2 transforms a real w x h array (h even) and returns columns
+// 0..w/2 of its 2-D transform, as a (w/2+1)-wide array; the other columns
+// follow from the Hermitian symmetry of a real array's transform. Rows are
+// transformed in pairs, one as the real and one as the imaginary part of a
+// complex row, and separated with Z[k] = A[k] + i B[k], conj Z[-k] = A[k] -
+// i B[k] (A, B Hermitian); only half the columns need the column pass.
+func realHalf2(a []float64, w, h int, inverse bool) ([]float64, []float64) {
+	hw := w/2 + 1
+	hr, hi := make([]float64, hw*h), make([]float64, hw*h)
+	zr, zi := make([]float64, w), make([]float64, w)
+	fw := planFor(w)
+	for y := 0; y < h; y += 2 {
+		copy(zr, a[y*w:y*w+w])
+		copy(zi, a[(y+1)*w:(y+1)*w+w])
+		fw.transform(zr, zi, inverse)
+		ar, ai := hr[y*hw:y*hw+hw], hi[y*hw:y*hw+hw]
+		br, bi := hr[(y+1)*hw:(y+1)*hw+hw], hi[(y+1)*hw:(y+1)*hw+hw]
+		for k := 0; k < hw; k++ {
+			m := (w - k) & (w - 1)
+			pr, pi := zr[k], zi[k]
+			qr, qi := zr[m], -zi[m]
+			ar[k], ai[k] = (pr+qr)/2, (pi+qi)/2
+			br[k], bi[k] = (pi-qi)/2, -(pr-qr)/2
+		}
+	}
+	fftCols(hr, hi, hw, h, hw, inverse)
+	return hr, hi
 }
 
 // pow2 returns the smallest power of two >= n.
