@@ -3,7 +3,9 @@ package labeler
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -240,5 +242,124 @@ func TestWebPToPNGKeepsMetadata(t *testing.T) {
 	}
 	if len(readRecords(t, res.Output)) != 1 {
 		t.Error("the PNG lacks its record")
+	}
+}
+
+// TestAppendLabel checks that AppendLabel appends exactly Label's output, for
+// every corpus file of every binary carrier, and for HTML (a codec without
+// format.Appender), after a prefix it leaves alone and, when the buffer has
+// room, in the caller's memory.
+func TestAppendLabel(t *testing.T) {
+	var files []string
+	for _, sub := range []string{"images", "audio", "c2pa", "aigc-real"} {
+		dir := testenv.Corpus(t, sub)
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			switch filepath.Ext(e.Name()) {
+			case ".jpg", ".png", ".webp", ".wav", ".mp3":
+				files = append(files, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	inputs := map[string][]byte{
+		"synthetic.png": testPNG(t, 40, 30),
+		"page.html":     []byte("<!doctype html><html><head><title>t</title></head><body>x</body></html>"),
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f)] = b
+	}
+	opts := fixed()
+	opts.ProduceID = "append-test"
+	var buf []byte
+	for name, in := range inputs {
+		want, err := Label(context.Background(), in, opts)
+		if err != nil {
+			t.Errorf("%s: Label: %v", name, err)
+			continue
+		}
+		prefix := []byte("keep")
+		got, err := AppendLabel(context.Background(), prefix[:4:4], in, opts)
+		if err != nil || !bytes.Equal(got.Output[:4], prefix) || !bytes.Equal(got.Output[4:], want.Output) {
+			t.Errorf("%s: AppendLabel after a prefix differs from Label (%v)", name, err)
+			continue
+		}
+		if got.Record != want.Record || got.Format != want.Format || len(got.Steps) != len(want.Steps) {
+			t.Errorf("%s: AppendLabel result %+v, Label %+v", name, got, want)
+		}
+		if cap(buf) < len(want.Output) {
+			buf = make([]byte, 0, len(want.Output)+64)
+		}
+		got, err = AppendLabel(context.Background(), buf[:0], in, opts)
+		if err != nil || !bytes.Equal(got.Output, want.Output) {
+			t.Errorf("%s: AppendLabel into a reused buffer differs from Label (%v)", name, err)
+			continue
+		}
+		if _, ok := CodecForMust(t, want.Format).(format.Appender); ok && &got.Output[0] != &buf[:1][0] {
+			t.Errorf("%s: AppendLabel allocated although the buffer had room", name)
+		}
+	}
+}
+
+func CodecForMust(t *testing.T, k format.Kind) format.Codec {
+	t.Helper()
+	c, err := CodecFor(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// liar is a PNG codec whose Write stores another record than it is given,
+// or a second one: verify-after-write must catch both.
+type liar struct {
+	format.Codec
+	twice bool
+}
+
+func (l liar) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	if l.twice {
+		out, err := l.Codec.Write(b, rec)
+		if err != nil {
+			return nil, err
+		}
+		// A second record in an AIGC tEXt chunk before IEND.
+		data := append([]byte("AIGC\x00"), rec.Marshal()...)
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		c = append(c, "tEXt"...)
+		c = append(c, data...)
+		c = binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+		iend := len(out) - 12
+		return append(append(append([]byte(nil), out[:iend]...), c...), out[iend:]...), nil
+	}
+	rec.ReservedCode2 = "changed"
+	return l.Codec.Write(b, rec)
+}
+
+func TestVerifyRecord(t *testing.T) {
+	in := testPNG(t, 8, 8)
+	rec := aigc.Record{Label: "1", ContentProducer: producer, ProduceID: "v"}
+	png := CodecForMust(t, format.PNG)
+	out, _, err := writeRecord(png, nil, in, &rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyRecord(png, out, rec); err != nil {
+		t.Errorf("good output: %v", err)
+	}
+	for _, l := range []liar{{Codec: png}, {Codec: png, twice: true}} {
+		out, _, err := writeRecord(l, nil, in, &rec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := verifyRecord(l, out, rec); err == nil {
+			t.Errorf("twice=%v: verify-after-write accepted a wrong output", l.twice)
+		}
 	}
 }

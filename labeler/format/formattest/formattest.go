@@ -34,4 +34,44 @@ func WriteRead(t testing.TB, c format.Codec, b []byte, rec aigc.Record) {
 	if err != nil || !bytes.Equal(out, out2) {
 		t.Fatalf("relabel with the same record changed the file: %v", err)
 	}
+	SameAsWrite(t, c, b, rec, out)
+}
+
+// SameAsWrite checks the optional codec interfaces against Write and Read:
+// AppendWrite appends exactly out (what Write(b, rec) returned) after a
+// prefix it leaves alone, into the caller's memory when it has room, and
+// ReadRecords finds the records Read finds.
+func SameAsWrite(t testing.TB, c format.Codec, b []byte, rec aigc.Record, out []byte) {
+	t.Helper()
+	if a, ok := c.(format.Appender); ok {
+		prefix := []byte("prefix")
+		got, err := a.AppendWrite(prefix[:len(prefix):len(prefix)], b, rec)
+		if err != nil || !bytes.HasPrefix(got, prefix) || !bytes.Equal(got[len(prefix):], out) {
+			t.Fatalf("AppendWrite after a prefix differs from Write (%v)", err)
+		}
+		buf := make([]byte, 3, 3+len(out)+16)
+		got, err = a.AppendWrite(buf, b, rec)
+		if err != nil || !bytes.Equal(got[3:], out) {
+			t.Fatalf("AppendWrite into a buffer with room differs from Write (%v)", err)
+		}
+		if &got[0] != &buf[0] {
+			t.Fatalf("AppendWrite allocated although dst had room for %d bytes", len(out))
+		}
+	}
+	if _, ok := c.(format.RecordReader); ok {
+		md, err := c.Read(out)
+		if err != nil {
+			t.Fatalf("Read of Write output: %v", err)
+		}
+		recs, err := format.ReadRecords(c, out)
+		if err != nil || len(recs) != len(md.Records) {
+			t.Fatalf("ReadRecords found %d records (%v), Read %d", len(recs), err, len(md.Records))
+		}
+		for i := range recs {
+			r, m := recs[i], md.Records[i]
+			if r.Kind != m.Kind || r.Offset != m.Offset || r.Length != m.Length || !bytes.Equal(r.Payload, m.Payload) {
+				t.Fatalf("ReadRecords record %d = %+v, Read %+v", i, r, m)
+			}
+		}
+	}
 }

@@ -55,7 +55,11 @@ const (
 // Codec is the JPEG carrier. The zero value is ready to use.
 type Codec struct{}
 
-var _ format.Codec = Codec{}
+var (
+	_ format.Codec        = Codec{}
+	_ format.Appender     = Codec{}
+	_ format.RecordReader = Codec{}
+)
 
 // segment is one marker segment before the first scan.
 type segment struct {
@@ -139,6 +143,22 @@ func parse(b []byte) (*file, error) {
 // Read finds the AIGC records (XMP TC260:AIGC, EXIF UserComment), the XMP
 // packets and foreign provenance (C2PA, IPTC DigitalSourceType, generators).
 func (Codec) Read(b []byte) (*format.Metadata, error) {
+	return read(b, true)
+}
+
+// ReadRecords returns the records Read finds, without reassembling C2PA
+// manifest stores: a store split over several APP11 segments is copied into
+// one slice, which costs as much as the rest of a read (see
+// format.RecordReader).
+func (Codec) ReadRecords(b []byte) ([]format.Slot, error) {
+	md, err := read(b, false)
+	if err != nil {
+		return nil, err
+	}
+	return md.Records, nil
+}
+
+func read(b []byte, c2pa bool) (*format.Metadata, error) {
 	f, err := parse(b)
 	if err != nil {
 		return nil, err
@@ -153,7 +173,7 @@ func (Codec) Read(b []byte) (*format.Metadata, error) {
 			xmp.Collect(md, s.data[len(xmpID):], off, n)
 		case s.isExif():
 			exif.Collect(md, s.data[len(exifID):], off, n)
-		case s.marker == markerAP11:
+		case s.marker == markerAP11 && c2pa:
 			jumbf = addJUMBF(jumbf, s)
 		}
 	}
@@ -226,7 +246,12 @@ func isC2PA(d []byte) bool {
 }
 
 // Write returns b carrying rec in its XMP APP1 segment and no other record.
-func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	return c.AppendWrite(nil, b, rec)
+}
+
+// AppendWrite appends to dst what Write returns (see format.Appender).
+func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	f, err := parse(b)
 	if err != nil {
 		return nil, err
@@ -275,7 +300,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			}
 		}
 	}
-	return format.Apply(b, edits), nil
+	return format.AppendSplices(dst, b, edits), nil
 }
 
 // xmpSegment wraps a packet in an APP1 segment.

@@ -56,6 +56,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -73,7 +74,10 @@ const description = "AIGC"
 // Codec is the MP3 carrier. The zero value is ready to use.
 type Codec struct{}
 
-var _ format.Codec = Codec{}
+var (
+	_ format.Codec    = Codec{}
+	_ format.Appender = Codec{}
+)
 
 // Read reports every TXXX:AIGC record of the ID3v2 tag, XMP packets in PRIV
 // frames, and foreign provenance (C2PA GEOB frames, the TSSE encoder).
@@ -142,7 +146,12 @@ func isRecord(f frame) bool {
 const maxTagSize = 1<<28 - 1
 
 // Write returns b with rec in a TXXX:AIGC frame and no other AIGC record.
-func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	return c.AppendWrite(nil, b, rec)
+}
+
+// AppendWrite appends to dst what Write returns (see format.Appender).
+func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	t, err := parseTag(b)
 	if err != nil {
 		return nil, err
@@ -155,7 +164,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	}
 	if t == nil {
 		fr := newFrame(4, value)
-		out := make([]byte, 0, 10+len(fr)+len(b))
+		out := slices.Grow(dst, 10+len(fr)+len(b))
 		out = append(out, "ID3\x04\x00\x00"...)
 		out = appendSyncsafe(out, len(fr))
 		out = append(out, fr...)
@@ -200,13 +209,18 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	if size > maxTagSize {
 		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "ID3v2 tag would exceed 256 MiB"}
 	}
-	out := make([]byte, 0, len(b)+len(fr))
+	n := 10 + size + len(b) - t.end
+	if footer {
+		n += 10
+	}
+	out := slices.Grow(dst, n)
+	start := len(out)
 	out = append(out, b[:6]...)
 	if t.major == 3 {
 		// A v2.3 tag unsynchronised as a whole is written decoded, flag
 		// cleared: ffmpeg reads v2.3 frame sizes as stored sizes and
 		// misparses such tags, and no current player needs the scheme.
-		out[5] &^= flagUnsync
+		out[start+5] &^= flagUnsync
 	}
 	out = appendSyncsafe(out, size)
 	out = append(out, ext...)
@@ -214,7 +228,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	out = append(out, padding...)
 	if footer {
 		out = append(out, "3DI"...)
-		out = append(out, out[3:10]...)
+		out = append(out, out[start+3:start+10]...)
 	}
 	return append(out, b[t.end:]...), nil
 }

@@ -60,7 +60,10 @@ const (
 // Codec is the PNG carrier. The zero value is ready to use.
 type Codec struct{}
 
-var _ format.Codec = Codec{}
+var (
+	_ format.Codec    = Codec{}
+	_ format.Appender = Codec{}
+)
 
 // chunk is one chunk of the file.
 type chunk struct {
@@ -297,7 +300,12 @@ func clip(s []byte, n int) string {
 }
 
 // Write returns b carrying rec in its XMP iTXt chunk and no other record.
-func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	return c.AppendWrite(nil, b, rec)
+}
+
+// AppendWrite appends to dst what Write returns (see format.Appender).
+func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	f, err := parse(b)
 	if err != nil {
 		return nil, err
@@ -337,7 +345,7 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 			edits = append(edits, format.Splice{Start: c.off, End: c.end, Data: xmpChunk(headers[i], packets[i])})
 		}
 	}
-	return format.Apply(b, edits), nil
+	return format.AppendSplices(dst, b, edits), nil
 }
 
 // xmpChunk builds an uncompressed iTXt chunk holding packet; header is the

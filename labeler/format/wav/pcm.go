@@ -264,7 +264,7 @@ func EncodePCM(orig []byte, p *PCM) ([]byte, error) {
 			out = appendRaw(out, orig, c)
 		}
 	}
-	return finishRIFF(out, f)
+	return finishRIFF(out, 0, f)
 }
 
 // encode writes the planar src interleaved into data, which holds exactly

@@ -50,6 +50,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 	"strings"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
@@ -65,7 +66,10 @@ const (
 // Codec is the WAV carrier. The zero value is ready to use.
 type Codec struct{}
 
-var _ format.Codec = Codec{}
+var (
+	_ format.Codec    = Codec{}
+	_ format.Appender = Codec{}
+)
 
 // Read reports every AIGC record (top-level chunks and LIST/INFO sub-chunks),
 // XMP packets ("_PMX" chunks) and foreign provenance: "C2PA" chunks as Kind
@@ -110,14 +114,20 @@ func zstring(b []byte) string {
 }
 
 // Write returns b with rec in an "AIGC" chunk and no other AIGC record.
-func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	return c.AppendWrite(nil, b, rec)
+}
+
+// AppendWrite appends to dst what Write returns (see format.Appender).
+func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	f, err := parseRIFF(b)
 	if err != nil {
 		return nil, err
 	}
 	pieces, at := strip(f)
 	payload := rec.Marshal()
-	out := make([]byte, 0, len(b)+len(payload)+10)
+	out := slices.Grow(dst, outputSize(b, f, pieces, payload))
+	start := len(out)
 	out = append(out, b[:12]...)
 	for i, p := range pieces {
 		if i == at {
@@ -132,7 +142,22 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	if at == len(pieces) {
 		out = appendChunk(out, idAIGC, payload)
 	}
-	return finishRIFF(out, f)
+	return finishRIFF(out, start, f)
+}
+
+// outputSize is the number of bytes Write produces from pieces and payload,
+// so that it allocates once and AppendWrite not at all when dst has room.
+func outputSize(b []byte, f *riffFile, pieces []piece, payload []byte) int {
+	chunk := func(body int) int { return 8 + body + body%2 }
+	n := 12 + chunk(len(payload)) + len(b) - f.formEnd
+	for _, p := range pieces {
+		if p.list != nil {
+			n += chunk(len(p.list))
+		} else {
+			n += chunk(p.c.size)
+		}
+	}
+	return n
 }
 
 // ContentHash returns the SHA-256 defined in the package documentation.

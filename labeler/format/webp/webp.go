@@ -144,7 +144,12 @@ func makeChunk(id string, data []byte) []byte {
 }
 
 // Write returns b carrying rec in its XMP chunk and no other record.
-func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
+	return c.AppendWrite(nil, b, rec)
+}
+
+// AppendWrite appends to dst what Write returns (see format.Appender).
+func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	f, err := parse(b)
 	if err != nil {
 		return nil, err
@@ -212,8 +217,9 @@ func (Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 		}
 		edits = append(edits, format.Splice{Start: 12, End: 12, Data: x})
 	}
-	out := format.Apply(b, edits)
-	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-(len(b)-f.rest)-8))
+	start := len(dst)
+	out := format.AppendSplices(dst, b, edits)
+	binary.LittleEndian.PutUint32(out[start+4:], uint32(len(out)-start-(len(b)-f.rest)-8))
 	return out, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/aigclabel/aigclabel/internal/testenv"
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/labeler/format/formattest"
 )
 
 // Records used by the checks: the second relabels the first.
@@ -159,6 +160,8 @@ func checkOne(t *testing.T, c format.Codec, decode Decoder, tc Case) (out1, out2
 		fail("relabel: %v", err)
 		return nil, nil
 	}
+	formattest.SameAsWrite(t, c, tc.In, Rec1, out1)
+	formattest.SameAsWrite(t, c, out1, Rec2, out2)
 	for i, o := range [][]byte{out1, out2} {
 		md, err := c.Read(o)
 		if err != nil {
@@ -389,6 +392,7 @@ func FuzzWriteRead(t *testing.T, c format.Codec, b []byte) {
 		t.Fatalf("output does not read: %v", err)
 	}
 	OnlyRecord(t, md, Rec2)
+	formattest.SameAsWrite(t, c, b, Rec2, out)
 	h1, _ := c.ContentHash(b)
 	h2, err := c.ContentHash(out)
 	if err != nil || h1 != h2 {
