@@ -131,6 +131,7 @@ func TestBrowserCopy(t *testing.T) {
 		{"short.txt (compact)", textPage(embed(t, short, Options{})), true},
 		{"short.txt reflowed in the source (compact)", textPage(strings.ReplaceAll(embed(t, short, Options{}), " ", "\n   ")), true},
 		{"HTML document", embed(t, html, Options{HTML: true}), false},
+		{"short HTML document (compact)", embed(t, `<div id="t"><p>`+strings.Replace(stdhtml.EscapeString(short[:170]), " the ", " <b>the</b> ", 1)+"</p>\n<p>More.</p></div>", Options{HTML: true}), true},
 	} {
 		clip, inner, err := c.copyBack(tc.page)
 		if err != nil {
