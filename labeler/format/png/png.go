@@ -65,11 +65,13 @@ var (
 	_ format.Appender = Codec{}
 )
 
-// chunk is one chunk of the file.
+// chunk is one chunk of the file, or a run of consecutive IDAT chunks: the
+// carrier never looks inside image data, and a large image has hundreds of
+// IDAT chunks that would otherwise cost a growing slice on every parse.
 type chunk struct {
 	typ      string
 	off, end int    // from the length field to the end of the CRC
-	data     []byte // chunk data
+	data     []byte // chunk data (of the first chunk of an IDAT run)
 }
 
 func (c *chunk) ancillary() bool { return c.typ[0]&0x20 != 0 }
@@ -100,7 +102,7 @@ func parse(b []byte) (*file, error) {
 	if !bytes.HasPrefix(b, []byte(signature)) {
 		return nil, errorf(0, "missing PNG signature")
 	}
-	f := &file{}
+	f := &file{chunks: make([]chunk, 0, 16)}
 	pos := len(signature)
 	for {
 		if len(b)-pos < 12 {
@@ -127,7 +129,11 @@ func parse(b []byte) (*file, error) {
 		if len(f.chunks) == 0 && c.typ != "IHDR" {
 			return nil, errorf(pos, "first chunk is %s, not IHDR", c.typ)
 		}
-		f.chunks = append(f.chunks, c)
+		if n := len(f.chunks); c.typ == "IDAT" && n > 0 && f.chunks[n-1].typ == "IDAT" {
+			f.chunks[n-1].end = end // extend the run
+		} else {
+			f.chunks = append(f.chunks, c)
+		}
 		pos = end
 		if c.typ == "IEND" {
 			f.rest = pos
