@@ -99,15 +99,17 @@ func newDetector(img image.Image, key []byte) (*detector, float64) {
 // divided by the local variance, clipped, so that edges and textures do not
 // dominate the correlations.
 func whiten(y *plane) *plane {
-	mean := boxBlur(y, 2)
-	r := newPlane(y.w, y.h)
-	sq := newPlane(y.w, y.h)
+	// y is overwritten with the residual; two more planes serve as the
+	// mean (then squares, then local variance) and as scratch.
+	tmp := newPlane(y.w, y.h)
+	rms := boxBlurTo(y, newPlane(y.w, y.h), tmp, 2)
+	r := y
 	for i, v := range y.p {
-		d := v - mean.p[i]
+		d := v - rms.p[i]
 		r.p[i] = d
-		sq.p[i] = float64(d * d)
+		rms.p[i] = float64(d * d)
 	}
-	rms := boxBlur(sq, 4)
+	boxBlurTo(rms, rms, tmp, 4)
 	for i, v := range r.p {
 		sd := math.Sqrt(max(rms.p[i], 0)) + 1
 		// Weight by mark amplitude over noise variance: the embedder's

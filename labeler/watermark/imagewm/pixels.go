@@ -194,12 +194,16 @@ func lumaPlane(img image.Image, w, h int) *plane {
 // the borders. Running sums make it O(1) per pixel whatever r; the vertical
 // pass runs over whole rows so it reads memory in order.
 func boxBlur(p *plane, r int) *plane {
+	return boxBlurTo(p, newPlane(p.w, p.h), newPlane(p.w, p.h), r)
+}
+
+// boxBlurTo is boxBlur into out, with tmp as scratch (both p's size; out may
+// be p itself, which is read only before out is written).
+func boxBlurTo(p, out, tmp *plane, r int) *plane {
 	w, h := p.w, p.h
-	tmp := newPlane(w, h)
 	for y := 0; y < h; y++ {
 		boxLine(p.p[y*w:y*w+w], tmp.p[y*w:y*w+w], r)
 	}
-	out := newPlane(w, h)
 	acc := make([]float64, w)
 	for y := 0; y <= min(r, h-1); y++ {
 		row := tmp.p[y*w : y*w+w]
