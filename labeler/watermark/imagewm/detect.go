@@ -447,16 +447,22 @@ func (d *detector) read(A [4]float64, gate bool) ([]float64, float64, bool) {
 	// M maps a pixel offset from the image centre to folded-grid bins.
 	M := [4]float64{A[3] / det * foldSide, -A[1] / det * foldSide, -A[2] / det * foldSide, A[0] / det * foldSide}
 	quads, centres, total := d.fold(M, true)
-	o, dx, dy, z := d.bestOrientation(total)
+	o, dx, dy, z, peak := d.bestOrientation(total)
 	if z == math.Inf(-1) || gate && z < minSyncZ {
 		return nil, z, false
 	}
+	// The drift correction is an estimate from four noisy quadrant peaks:
+	// keep it only when the sync peak of the refolded tile is higher (the
+	// sync chips decide, so the data chips of an unmarked image stay fair
+	// coins).
 	if E, ok := d.drift(quads, centres, o, dx, dy); ok {
-		M = [4]float64{M[0] - E[0], M[1] - E[1], M[2] - E[2], M[3] - E[3]}
-		_, _, total = d.fold(M, false)
-		fr, fi := spectrum(total)
-		bi := argmax(d.correlate(fr, fi, o))
-		dx, dy = bi%foldSide, bi/foldSide
+		M2 := [4]float64{M[0] - E[0], M[1] - E[1], M[2] - E[2], M[3] - E[3]}
+		_, _, total2 := d.fold(M2, false)
+		fr, fi := spectrum(total2)
+		c := d.correlate(fr, fi, o)
+		if bi := argmax(c); c[bi] > peak {
+			total, dx, dy = total2, bi%foldSide, bi/foldSide
+		}
 	}
 	// Chips are read in the oriented frame: map the offset there. The sync
 	// peak gives the offset to a bin; of it and its eight neighbours, the
@@ -622,7 +628,7 @@ func argmax(c []float64) int {
 // bestOrientation tries the eight orientations of the folded tile and
 // returns the one with the strongest sync peak, its offset (unoriented
 // frame) and z-score.
-func (d *detector) bestOrientation(total []float64) (o, dx, dy int, z float64) {
+func (d *detector) bestOrientation(total []float64) (o, dx, dy int, z, peak float64) {
 	z = math.Inf(-1)
 	n := float64(len(total))
 	fr, fi := spectrum(total)
@@ -641,11 +647,11 @@ func (d *detector) bestOrientation(total []float64) (o, dx, dy int, z float64) {
 			}
 			bi := argmax(c)
 			if zz := (c[bi] - m) / sd; zz > z {
-				o, dx, dy, z = k+j, bi%foldSide, bi/foldSide, zz
+				o, dx, dy, z, peak = k+j, bi%foldSide, bi/foldSide, zz, c[bi]
 			}
 		}
 	}
-	return o, dx, dy, z
+	return o, dx, dy, z, peak
 }
 
 // orientVec maps an offset from the unoriented to orientation o's frame.
