@@ -35,6 +35,18 @@ type scanner struct {
 	open    []openTag
 	ns      []nsDecl // declarations in scope, innermost last
 	closing bool     // the end of a self-closing element is due
+
+	// First backing arrays of open and ns: real packets nest a few levels
+	// and declare a few namespaces, so these spare their growth.
+	openBuf [8]openTag
+	nsBuf   [8]nsDecl
+}
+
+// newScanner returns a scanner of packet b.
+func newScanner(b []byte) *scanner {
+	s := &scanner{b: b}
+	s.open, s.ns = s.openBuf[:0], s.nsBuf[:0]
+	return s
 }
 
 type openTag struct {
@@ -143,7 +155,8 @@ func (s *scanner) startTag(off int) (xml.Token, int, int, error) {
 	if !ok {
 		return nil, 0, 0, errOutside
 	}
-	qname := string(b[p : p+n])
+	qb := b[p : p+n]
+	qname := intern(qb)
 	p += n
 	attrs := []xml.Attr{}
 	self := false
@@ -191,7 +204,7 @@ func (s *scanner) startTag(off int) (xml.Token, int, int, error) {
 		if !ok {
 			return nil, 0, 0, errOutside
 		}
-		attrs = append(attrs, xml.Attr{Name: name, Value: string(v)})
+		attrs = append(attrs, xml.Attr{Name: name, Value: intern(v)})
 		p = q + 2 + e
 	}
 	// Declarations take effect on the element itself, as in Decoder.Token.
@@ -204,7 +217,7 @@ func (s *scanner) startTag(off int) (xml.Token, int, int, error) {
 			s.ns = append(s.ns, nsDecl{"", a.Value})
 		}
 	}
-	t.name = s.translate(splitName([]byte(qname)), true)
+	t.name = s.translate(splitName(qb), true)
 	for i := range attrs {
 		attrs[i].Name = s.translate(attrs[i].Name, false)
 	}
@@ -237,9 +250,126 @@ func (s *scanner) translate(n xml.Name, element bool) xml.Name {
 
 func splitName(q []byte) xml.Name {
 	if i := bytes.IndexByte(q, ':'); i >= 0 {
-		return xml.Name{Space: string(q[:i]), Local: string(q[i+1:])}
+		return xml.Name{Space: intern(q[:i]), Local: intern(q[i+1:])}
 	}
-	return xml.Name{Local: string(q)}
+	return xml.Name{Local: intern(q)}
+}
+
+// intern returns b as a string, without allocating for the names and
+// namespace URIs that make up most of real packets (every start tag and
+// attribute of a packet otherwise costs a few small allocations).
+func intern(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "x":
+		return "x"
+	case "xmpmeta":
+		return "xmpmeta"
+	case "x:xmpmeta":
+		return "x:xmpmeta"
+	case "xmptk":
+		return "xmptk"
+	case "rdf":
+		return "rdf"
+	case "RDF":
+		return "RDF"
+	case "rdf:RDF":
+		return "rdf:RDF"
+	case "Description":
+		return "Description"
+	case "rdf:Description":
+		return "rdf:Description"
+	case "about":
+		return "about"
+	case "li":
+		return "li"
+	case "rdf:li":
+		return "rdf:li"
+	case "Seq":
+		return "Seq"
+	case "rdf:Seq":
+		return "rdf:Seq"
+	case "Alt":
+		return "Alt"
+	case "rdf:Alt":
+		return "rdf:Alt"
+	case "Bag":
+		return "Bag"
+	case "rdf:Bag":
+		return "rdf:Bag"
+	case "resource":
+		return "resource"
+	case "parseType":
+		return "parseType"
+	case "Resource":
+		return "Resource"
+	case "xml":
+		return "xml"
+	case "lang":
+		return "lang"
+	case "x-default":
+		return "x-default"
+	case "xmlns":
+		return "xmlns"
+	case Prefix:
+		return Prefix
+	case "AIGC":
+		return "AIGC"
+	case Prefix + ":AIGC":
+		return Prefix + ":AIGC"
+	case "exif":
+		return "exif"
+	case "UserComment":
+		return "UserComment"
+	case "tiff":
+		return "tiff"
+	case "Orientation":
+		return "Orientation"
+	case "Software":
+		return "Software"
+	case "xmp":
+		return "xmp"
+	case "CreatorTool":
+		return "CreatorTool"
+	case "DigitalSourceType":
+		return "DigitalSourceType"
+	case "xmpMM":
+		return "xmpMM"
+	case "dc":
+		return "dc"
+	case "photoshop":
+		return "photoshop"
+	case "stEvt":
+		return "stEvt"
+	case "stRef":
+		return "stRef"
+	case NS:
+		return NS
+	case nsRDF:
+		return nsRDF
+	case nsExif:
+		return nsExif
+	case nsXMP:
+		return nsXMP
+	case nsTIFF:
+		return nsTIFF
+	case "adobe:ns:meta/":
+		return "adobe:ns:meta/"
+	case "http://ns.adobe.com/xap/1.0/mm/":
+		return "http://ns.adobe.com/xap/1.0/mm/"
+	case "http://purl.org/dc/elements/1.1/":
+		return "http://purl.org/dc/elements/1.1/"
+	case "http://ns.adobe.com/photoshop/1.0/":
+		return "http://ns.adobe.com/photoshop/1.0/"
+	case "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#":
+		return "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"
+	case "http://ns.adobe.com/xap/1.0/sType/ResourceRef#":
+		return "http://ns.adobe.com/xap/1.0/sType/ResourceRef#"
+	case "http://iptc.org/std/Iptc4xmpExt/2008-02-29/":
+		return "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+	}
+	return string(b)
 }
 
 // nameLen returns the length of the ASCII name (no colon) b starts with.

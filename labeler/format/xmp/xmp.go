@@ -137,7 +137,7 @@ func Parse(packet []byte) (*Info, error) {
 	}
 	// Some writers end the packet with NULs (C strings); they are not XML.
 	packet = bytes.TrimRight(packet, "\x00")
-	s := &scanner{b: packet}
+	s := newScanner(packet)
 	if info, err := walk(packet, s.next); err != errOutside {
 		return info, err
 	}
@@ -170,7 +170,7 @@ func parseXML(packet []byte) (*Info, error) {
 // other error of next as it is.
 func walk(packet []byte, next func() (tok xml.Token, off, end int, err error)) (*Info, error) {
 	info := &Info{}
-	var stack []*element
+	stack := make([]*element, 0, 8)
 	for {
 		tok, off, end, err := next()
 		if err == io.EOF {
@@ -227,13 +227,9 @@ func walk(packet []byte, next func() (tok xml.Token, off, end int, err error)) (
 func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, packet []byte, off, end int) {
 	// encoding/xml leaves an undeclared prefix in Name.Space; a URI always
 	// holds ':' or '/', a prefix never does.
-	for _, n := range append([]xml.Name{el.name}, attrNames(attrs)...) {
-		if n.Space != "" && n.Space != nsXMLNS && !strings.ContainsAny(n.Space, ":/") {
-			if info.unbound == nil {
-				info.unbound = map[string]bool{}
-			}
-			info.unbound[n.Space] = true
-		}
+	info.checkBound(el.name)
+	for _, a := range attrs {
+		info.checkBound(a.Name)
 	}
 	switch {
 	case el.name.Space == NS && el.name.Local == "AIGC":
@@ -281,12 +277,14 @@ func (info *Info) startElement(el *element, attrs []xml.Attr, stack []*element, 
 	}
 }
 
-func attrNames(attrs []xml.Attr) []xml.Name {
-	names := make([]xml.Name, len(attrs))
-	for i, a := range attrs {
-		names[i] = a.Name
+// checkBound notes n's prefix when no declaration bound it.
+func (info *Info) checkBound(n xml.Name) {
+	if n.Space != "" && n.Space != nsXMLNS && !strings.ContainsAny(n.Space, ":/") {
+		if info.unbound == nil {
+			info.unbound = map[string]bool{}
+		}
+		info.unbound[n.Space] = true
 	}
-	return names
 }
 
 // isNCName reports whether p can be written as an element prefix
