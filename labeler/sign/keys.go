@@ -93,20 +93,20 @@ func GenerateKey(alg Alg, rand io.Reader) (PrivateKey, error) {
 		return PrivateKey{alg: Ed25519, ed: ed25519.NewKeyFromSeed(seed)}, nil
 	case SM2:
 		for range 8 {
-			k, err := generateSM2(rand)
+			d, x, y, err := generateSM2(rand)
 			if err != nil {
 				return PrivateKey{}, fmt.Errorf("sign: generating SM2 key: %w", err)
 			}
-			if k.Y.Bit(0) == 1 {
+			if y.Bit(0) == 1 {
 				// -P = (x, p-y) flips the parity; its scalar is n-d. SM2 forbids
 				// d = n-1, which n-d reaches only for d = 1.
-				if k.D.Cmp(bigOne) == 0 {
+				if d.Cmp(bigOne) == 0 {
 					continue
 				}
-				k.D = new(big.Int).Sub(sm2Params.N, k.D)
-				k.Y = new(big.Int).Sub(sm2Params.P, k.Y)
+				d = new(big.Int).Sub(sm2Params.N, d)
+				y = new(big.Int).Sub(sm2Params.P, y)
 			}
-			return PrivateKey{alg: SM2, sm: k}, nil
+			return PrivateKey{alg: SM2, sm: newSM2Priv(d, x, y)}, nil
 		}
 		return PrivateKey{}, errors.New("sign: generating SM2 key: no usable key from the random source")
 	}

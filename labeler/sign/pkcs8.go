@@ -206,8 +206,11 @@ func sm2FromScalar(dBytes, pubBytes []byte) (PrivateKey, error) {
 	if d.Sign() <= 0 || d.Cmp(new(big.Int).Sub(n, bigOne)) >= 0 {
 		return PrivateKey{}, errors.New("SM2 private scalar out of range")
 	}
-	x, y := sm2Curve.ScalarBaseMult(d.FillBytes(make([]byte, 32)))
-	k := &sm2Priv{sm2Pub: sm2Pub{X: x, Y: y}, D: d}
+	x, y, err := sm2BaseMult(d.FillBytes(make([]byte, 32)))
+	if err != nil {
+		return PrivateKey{}, err
+	}
+	k := newSM2Priv(d, x, y)
 	if len(pubBytes) > 0 {
 		if p, err := parseSM2Point(pubBytes); err != nil || p.X.Cmp(x) != 0 || p.Y.Cmp(y) != 0 {
 			return PrivateKey{}, errors.New("SM2 private key and its stored public key disagree")

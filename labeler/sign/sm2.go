@@ -8,22 +8,25 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/emmansun/gmsm/sm2/sm2ec"
+	"github.com/emmansun/gmsm/ecdh"
 	"github.com/emmansun/gmsm/sm3"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
-// SM2 signatures (GB/T 32918.2-2016, section 6 and 7) over gmsm's SM2 curve.
+// SM2 signatures (GB/T 32918.2-2016, sections 6 and 7).
 //
-// The curve arithmetic (constant-time scalar multiplication) is gmsm's
-// sm2ec; the signature scheme is written here rather than taken from
-// gmsm/sm2 because that package imports crypto/ecdsa, whose initialisation
-// keeps every NIST curve (P-224 to P-521 field code and the 88 KB P-256
-// table) in the browser module: about 200 KB of its gzip size for curves
-// aigclabel never uses. The steps and the nonce derivation follow gmsm/sm2
-// (and crypto/ecdsa) exactly; TestSM2AgainstGmsm checks both directions
-// against gmsm.
+// The curve arithmetic is gmsm's constant-time SM2 implementation, reached
+// through gmsm/ecdh (scalar multiplication of the base point and of any
+// point); the signature scheme is written here. gmsm/sm2 imports
+// crypto/ecdsa, and gmsm/sm2/sm2ec crypto/elliptic, whose initialisation
+// keeps the NIST curves (field code and the 88 KB P-256 table) in the browser
+// module: about 370 KB of its gzip size together, for curves aigclabel never
+// uses. The steps and the nonce derivation follow gmsm/sm2 (and
+// crypto/ecdsa); TestSM2AgainstGmsm checks both directions against gmsm.
+// The point multiplications, which see the nonce, are constant-time; the
+// arithmetic modulo n on the private scalar (s, and (1+d)⁻¹ once per key) is
+// math/big, which is not, as in crypto/ecdsa before Go 1.20.
 
 // sm2Pub is an SM2 public point in affine coordinates.
 type sm2Pub struct {
@@ -34,19 +37,99 @@ type sm2Pub struct {
 type sm2Priv struct {
 	sm2Pub
 	D *big.Int
+	// dp1Inv is (1+D)⁻¹ mod n, which every signature needs.
+	dp1Inv *big.Int
 }
 
-var (
-	sm2Curve  = sm2ec.P256()
-	sm2Params = sm2Curve.Params()
-	bigOne    = big.NewInt(1)
-)
+// newSM2Priv completes a key pair from d and its public point.
+func newSM2Priv(d, x, y *big.Int) *sm2Priv {
+	return &sm2Priv{sm2Pub: sm2Pub{X: x, Y: y}, D: d, dp1Inv: sm2OrderInverse(new(big.Int).Add(d, bigOne))}
+}
+
+func bigHex(s string) *big.Int {
+	v, _ := new(big.Int).SetString(s, 16)
+	return v
+}
+
+// sm2Params are the curve's domain parameters (GB/T 32918.5); a is p-3.
+var sm2Params = struct{ P, N, B, Gx, Gy *big.Int }{
+	P:  bigHex("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF"),
+	N:  bigHex("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123"),
+	B:  bigHex("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93"),
+	Gx: bigHex("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"),
+	Gy: bigHex("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0"),
+}
+
+var bigOne = big.NewInt(1)
+
+// sm2BaseMult returns k·G for k in [1, n-1] (32 bytes), in constant time.
+func sm2BaseMult(k []byte) (x, y *big.Int, err error) {
+	priv, err := ecdh.P256().NewPrivateKey(k)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := priv.PublicKey().Bytes() // 04 ‖ x ‖ y
+	return new(big.Int).SetBytes(b[1:33]), new(big.Int).SetBytes(b[33:]), nil
+}
+
+// sm2MultX returns the x coordinate of k·(x, y), or an error for the point
+// at infinity.
+func sm2MultX(k []byte, x, y *big.Int) (*big.Int, error) {
+	priv, err := ecdh.P256().NewPrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ecdh.P256().NewPublicKey(uncompressed(&sm2Pub{x, y}))
+	if err != nil {
+		return nil, err
+	}
+	xb, err := priv.ECDH(pub)
+	if err != nil {
+		return nil, err
+	}
+	return new(big.Int).SetBytes(xb), nil
+}
+
+// sm2Add returns (x1, y1) + (x2, y2) in affine coordinates, with ok false
+// for the point at infinity. It handles the doubling case; the inputs must
+// be curve points.
+func sm2Add(x1, y1, x2, y2 *big.Int) (x3, y3 *big.Int, ok bool) {
+	p := sm2Params.P
+	var lambda *big.Int
+	if x1.Cmp(x2) == 0 {
+		if y1.Cmp(y2) != 0 || y1.Sign() == 0 {
+			return nil, nil, false // P + (-P)
+		}
+		// λ = (3x² + a) / 2y with a = -3.
+		num := new(big.Int).Mul(x1, x1)
+		num.Mul(num, big.NewInt(3))
+		num.Sub(num, big.NewInt(3))
+		den := new(big.Int).Lsh(y1, 1)
+		lambda = num.Mul(num, den.ModInverse(den.Mod(den, p), p))
+	} else {
+		num := new(big.Int).Sub(y2, y1)
+		den := new(big.Int).Sub(x2, x1)
+		lambda = num.Mul(num, den.ModInverse(den.Mod(den, p), p))
+	}
+	lambda.Mod(lambda, p)
+	x3 = new(big.Int).Mul(lambda, lambda)
+	x3.Sub(x3, x1)
+	x3.Sub(x3, x2)
+	x3.Mod(x3, p)
+	y3 = new(big.Int).Sub(x1, x3)
+	y3.Mul(y3, lambda)
+	y3.Sub(y3, y1)
+	y3.Mod(y3, p)
+	return x3, y3, true
+}
 
 // sm2Polynomial returns x³ - 3x + b mod p, which is y² for the points of
 // the curve (SM2's a is -3).
 func sm2Polynomial(x *big.Int) *big.Int {
 	p := sm2Params.P
-	y2 := new(big.Int).Exp(x, big.NewInt(3), p)
+	y2 := new(big.Int).Mul(x, x)
+	y2.Mod(y2, p)
+	y2.Mul(y2, x)
 	y2.Sub(y2, new(big.Int).Lsh(x, 1))
 	y2.Sub(y2, x)
 	y2.Add(y2, sm2Params.B)
@@ -54,10 +137,7 @@ func sm2Polynomial(x *big.Int) *big.Int {
 }
 
 // sm2OnCurve reports whether (x, y) is a point of the curve (never the
-// point at infinity, which has no affine coordinates). It is written out
-// rather than called through elliptic.Curve, because an IsOnCurve call
-// through that interface keeps crypto/elliptic's CurveParams.IsOnCurve, and
-// with it every NIST curve, in the browser module.
+// point at infinity, which has no affine coordinates).
 func sm2OnCurve(x, y *big.Int) bool {
 	p := sm2Params.P
 	if x.Sign() < 0 || y.Sign() < 0 || x.Cmp(p) >= 0 || y.Cmp(p) >= 0 {
@@ -67,10 +147,12 @@ func sm2OnCurve(x, y *big.Int) bool {
 	return y2.Mod(y2, p).Cmp(sm2Polynomial(x)) == 0
 }
 
-// sm2OrderInverse returns k⁻¹ mod n through sm2ec's constant-time inversion
-// modulo the group order.
+// sm2OrderInverse returns k⁻¹ mod n as k^(n-2) (Fermat), a fixed sequence
+// of Montgomery multiplications that does not depend on k's value. It is
+// used once per key, for (1+d)⁻¹.
 func sm2OrderInverse(k *big.Int) *big.Int {
-	return sm2Curve.(interface{ Inverse(*big.Int) *big.Int }).Inverse(k)
+	n := sm2Params.N
+	return new(big.Int).Exp(k, new(big.Int).Sub(n, big.NewInt(2)), n)
 }
 
 // sm2Scalar reads candidates of 32 bytes from rand until one lies in
@@ -89,14 +171,14 @@ func sm2Scalar(rand io.Reader) (*big.Int, error) {
 	}
 }
 
-// generateSM2 creates a key pair from rand as gmsm's sm2.GenerateKey does.
-func generateSM2(rand io.Reader) (*sm2Priv, error) {
-	d, err := sm2Scalar(rand)
-	if err != nil {
-		return nil, err
+// generateSM2 creates a key pair (d, x, y) from rand as gmsm's
+// sm2.GenerateKey does.
+func generateSM2(rand io.Reader) (d, x, y *big.Int, err error) {
+	if d, err = sm2Scalar(rand); err != nil {
+		return nil, nil, nil, err
 	}
-	x, y := sm2Curve.ScalarBaseMult(d.FillBytes(make([]byte, 32)))
-	return &sm2Priv{sm2Pub: sm2Pub{X: x, Y: y}, D: d}, nil
+	x, y, err = sm2BaseMult(d.FillBytes(make([]byte, 32)))
+	return d, x, y, err
 }
 
 // sm2Digest returns e = SM3(Z_A ‖ msg) with Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖
@@ -154,13 +236,15 @@ func (k *sm2Priv) sign(rand io.Reader, uid, msg []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dp1Inv := sm2OrderInverse(new(big.Int).Add(k.D, bigOne)) // (1+d)⁻¹
 	for {
 		kk, err := sm2Scalar(nonces)
 		if err != nil {
 			return nil, err
 		}
-		x1, _ := sm2Curve.ScalarBaseMult(kk.FillBytes(make([]byte, 32)))
+		x1, _, err := sm2BaseMult(kk.FillBytes(make([]byte, 32)))
+		if err != nil {
+			return nil, err
+		}
 		r := x1.Add(x1, e)
 		r.Mod(r, n) // r = (e + x1) mod n
 		if r.Sign() == 0 || new(big.Int).Add(r, kk).Cmp(n) == 0 {
@@ -168,7 +252,7 @@ func (k *sm2Priv) sign(rand io.Reader, uid, msg []byte) ([]byte, error) {
 		}
 		s := new(big.Int).Mul(r, k.D)
 		s.Sub(kk, s)
-		s.Mul(s, dp1Inv)
+		s.Mul(s, k.dp1Inv)
 		s.Mod(s, n) // s = (1+d)⁻¹ (k - r·d) mod n
 		if s.Sign() == 0 {
 			continue
@@ -212,13 +296,27 @@ func (p *sm2Pub) verify(uid, msg, sig []byte) bool {
 	if t.Sign() == 0 {
 		return false
 	}
-	e := new(big.Int).SetBytes(sm2Digest(p, uid, msg))
-	x1, y1 := sm2Curve.(interface {
-		CombinedMult(x, y *big.Int, s1, s2 []byte) (*big.Int, *big.Int)
-	}).CombinedMult(p.X, p.Y, s.FillBytes(make([]byte, 32)), t.FillBytes(make([]byte, 32)))
-	if x1.Sign() == 0 && y1.Sign() == 0 {
-		return false // the point at infinity
+	// x1 of s·G + t·P, computed as t·(P + u·G) with u = s/t mod n: one base
+	// multiplication, one addition and one multiplication, each gmsm's.
+	u := new(big.Int).ModInverse(t, n)
+	u.Mul(u, s)
+	u.Mod(u, n)
+	qx, qy := p.X, p.Y
+	if u.Sign() != 0 {
+		ux, uy, err := sm2BaseMult(u.FillBytes(make([]byte, 32)))
+		if err != nil {
+			return false
+		}
+		var ok bool
+		if qx, qy, ok = sm2Add(p.X, p.Y, ux, uy); !ok {
+			return false // s·G + t·P is the point at infinity
+		}
 	}
+	x1, err := sm2MultX(t.FillBytes(make([]byte, 32)), qx, qy)
+	if err != nil {
+		return false
+	}
+	e := new(big.Int).SetBytes(sm2Digest(p, uid, msg))
 	v := x1.Add(x1, e)
 	v.Mod(v, n)
 	return v.Cmp(r) == 0

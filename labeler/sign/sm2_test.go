@@ -35,7 +35,7 @@ func TestSM2AgainstGmsm(t *testing.T) {
 	uid := []byte(DefaultSM2UID)
 	for i := range 12 {
 		seed := "sm2 vs gmsm " + string(rune('a'+i))
-		mine, err := generateSM2(newFixedReader(seed))
+		d, x, y, err := generateSM2(newFixedReader(seed))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func TestSM2AgainstGmsm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mine.D.Cmp(theirs.D) != 0 || mine.X.Cmp(theirs.X) != 0 || mine.Y.Cmp(theirs.Y) != 0 {
+		if d.Cmp(theirs.D) != 0 || x.Cmp(theirs.X) != 0 || y.Cmp(theirs.Y) != 0 {
 			t.Fatalf("key %d differs from gmsm's for the same stream", i)
 		}
 		k := mustKey(t, SM2, seed)
@@ -98,7 +98,7 @@ func TestSM2AgainstGmsm(t *testing.T) {
 	}
 }
 
-func derOf(t *testing.T, rs []byte) []byte {
+func derOf(t testing.TB, rs []byte) []byte {
 	t.Helper()
 	der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(rs[:32]), new(big.Int).SetBytes(rs[32:])})
 	if err != nil {
@@ -221,4 +221,42 @@ func TestSM2OnCurve(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkSM2Verify compares verification here with gmsm's on the same
+// signature (the seal benchmark's open+verify depends on it).
+func BenchmarkSM2Verify(b *testing.B) {
+	k := mustKey(b, SM2, "bench")
+	msg := []byte("aigclabel")
+	sig, err := k.sign(rand.Reader, msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	der := derOf(b, sig)
+	b.Run("here", func(b *testing.B) {
+		for b.Loop() {
+			if !k.Public().verify(msg, sig) {
+				b.Fatal("rejected")
+			}
+		}
+	})
+	b.Run("gmsm", func(b *testing.B) {
+		pub := gmsmPub(k.Public())
+		for b.Loop() {
+			if !sm2.VerifyASN1WithSM2(pub, []byte(DefaultSM2UID), msg, der) {
+				b.Fatal("rejected")
+			}
+		}
+	})
+	b.Run("sign-here", func(b *testing.B) {
+		for b.Loop() {
+			k.sign(rand.Reader, msg)
+		}
+	})
+	b.Run("sign-gmsm", func(b *testing.B) {
+		g := gmsmKey(k)
+		for b.Loop() {
+			g.Sign(rand.Reader, msg, sm2.NewSM2SignerOption(true, []byte(DefaultSM2UID)))
+		}
+	})
 }
