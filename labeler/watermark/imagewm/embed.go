@@ -83,15 +83,9 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 		}
 	}
 	pw2 /= float64(bw * bh)
-	var amp *plane
-	for _, e := range maskExps {
-		amp = strength(act, e)
-		if !allocate(amp, target, pw2) {
-			return nil, ErrTooFlat
-		}
-		if ssimProxy(amp, act, pw2) >= ssimFloor {
-			break
-		}
+	amp, _ := allocateLaw(act, target, pw2)
+	if amp == nil {
+		return nil, ErrTooFlat
 	}
 
 	applied := apply(out, amp, tab, cell, f)
@@ -101,19 +95,39 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 	return out, nil
 }
 
-// maskExps are the masking laws tried, evenest first: the strength grows
-// with activity^(1/exp) (0: not at all, beyond the flat-area cap). An even
-// allocation puts more of the PSNR budget where the detector sees the mark
-// best (the less textured parts of a textured image); the steepest keeps
-// smooth images structurally intact. Embed takes the first law whose
-// ssimProxy is at least ssimFloor.
-var maskExps = [...]int{0, 8, 4}
+// Masking laws: how the strength follows local activity a (the RMS of
+// the luma's deviation from its local mean, in levels).
+const (
+	// lawInverse: strength grows as (64/a)^(1/4), that is more where the
+	// host is smoother, capped by a visibility threshold of flatAmpCap +
+	// jndSlope * a. It puts the PSNR budget where the detector sees the
+	// mark best (the detector weights by 1/variance), without the pattern
+	// showing in flat areas.
+	lawInverse = -4
+	// lawEven: the same strength everywhere.
+	lawEven = 0
+	// lawEighth and lawQuarter: strength grows as a^(1/8) or a^(1/4), with
+	// a cap in flat areas (the law of earlier versions is lawQuarter).
+	lawEighth  = 8
+	lawQuarter = 4
+)
+
+// maskLaws are the laws tried, best for detection first. Embed takes the
+// first law that reaches at least 80% of the target energy under its caps
+// and whose ssimProxy is at least ssimFloor; lawQuarter, which keeps smooth
+// images structurally intact, is the last resort.
+var maskLaws = [...]int{lawInverse, lawEven, lawEighth, lawQuarter}
+
+// jndSlope is the growth of lawInverse's cap with activity (levels per
+// level of activity).
+const jndSlope = 0.5
 
 // ssimFloor is the ssimProxy an allocation must reach. The proxy is computed
 // at masking resolution and reads low (0.94-0.99 where the real SSIM is
 // 0.98-0.997); 0.975 was set on the corpus so that only images with texture
-// nearly everywhere (kodim01, kodim05: SSIM 0.993 with the even law) and the
-// text page get the evener laws, and every other image keeps activity^(1/4).
+// nearly everywhere (kodim01, kodim05: SSIM 0.992-0.993 with lawInverse) and
+// the text page get the steered laws, and every other image keeps
+// lawQuarter (SSIM 0.984-0.995).
 const ssimFloor = 0.975
 
 // activity returns the local activity: the RMS of the luma's deviation from
@@ -132,15 +146,18 @@ func activity(y *plane) *plane {
 	return act
 }
 
-// strength returns the masking map for masking law exp (see maskExps):
-// compressed activity with a floor, capped at edges.
-func strength(act *plane, exp int) *plane {
+// strength returns the masking map for a masking law: activity mapped by
+// the law (activity 8, moderate texture, maps to itself), with a floor,
+// capped at edges.
+func strength(act *plane, law int) *plane {
 	out := newPlane(act.w, act.h)
 	for i, a := range act.p {
-		switch exp {
-		case 0:
+		switch law {
+		case lawEven:
 			a = 8
-		case 8: // a^(1/8) with three exact square roots; 8 maps to itself
+		case lawInverse: // (64/a)^(1/4) with two exact square roots
+			a = float64(math.Sqrt(math.Sqrt(64/max(a, 0.5))) * maskScale)
+		case lawEighth: // a^(1/8) with three exact square roots
 			a = float64(math.Sqrt(math.Sqrt(math.Sqrt(a))) * mask8Scale)
 		default: // a^(1/4)
 			a = float64(math.Sqrt(math.Sqrt(a)) * maskScale)
@@ -351,4 +368,49 @@ func lerpIndex(t float64, n int) (int, int, float64) {
 	}
 	i := int(t)
 	return i, i + 1, t - float64(i)
+}
+
+// allocateLaw returns the strength map of the first of maskLaws that fits
+// (see there), and the law; nil when the image carries no energy.
+func allocateLaw(act *plane, target, pw2 float64) (*plane, int) {
+	var amp *plane
+	var law int
+	for _, law = range maskLaws {
+		amp = strength(act, law)
+		if law == lawInverse {
+			if allocateCapped(amp, act, target, pw2) < 0.8 {
+				continue
+			}
+		} else if !allocate(amp, target, pw2) {
+			return nil, law
+		}
+		if ssimProxy(amp, act, pw2) >= ssimFloor {
+			break
+		}
+	}
+	return amp, law
+}
+
+// allocateCapped scales masking map amp in place towards the target mean
+// squared change with lawInverse's visibility cap (and maxAmp), and returns
+// the fraction of the target reached. The cap makes the energy nonlinear in
+// the gain, so the gain is refined a fixed number of times.
+func allocateCapped(amp, act *plane, target, pw2 float64) float64 {
+	base := append([]float64(nil), amp.p...)
+	gain := 1.0
+	var e float64
+	for it := 0; it < 6; it++ {
+		e = 0
+		for i, a := range base {
+			v := min(float64(a*gain), flatAmpCap+float64(jndSlope*act.p[i]), maxAmp)
+			amp.p[i] = v
+			e += float64(v * v)
+		}
+		e = float64(e*pw2) / float64(len(amp.p))
+		if e <= 0 {
+			return 0
+		}
+		gain *= math.Sqrt(target / e)
+	}
+	return e / target
 }

@@ -160,6 +160,44 @@ func TestDeterministic(t *testing.T) {
 	if got := crcOf(a.Pix); got != goldenEmbedCRC {
 		t.Errorf("embed output crc %#x, want %#x", got, goldenEmbedCRC)
 	}
+	// The same for an image textured everywhere, which gets lawInverse.
+	src = texture(320, 240, 3)
+	if got := crcOf(mustEmbed(t, src, 42).Pix); got != goldenEmbedCRCInverse {
+		t.Errorf("embed output crc (textured) %#x, want %#x", got, goldenEmbedCRCInverse)
+	}
+}
+
+func mustEmbed(t *testing.T, src image.Image, id uint64) *image.NRGBA {
+	t.Helper()
+	m, err := Embed(src, id, DevKey, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestMaskLaw checks which masking law the test images get (so the golden
+// hashes above cover both the default and the steered allocation), and
+// that the steered one keeps PSNR and SSIM within the targets.
+func TestMaskLaw(t *testing.T) {
+	for _, c := range []struct {
+		img  *image.NRGBA
+		want int
+	}{
+		{texture(300, 260, 2), lawQuarter}, // activity measured at 256 px: smoothed
+		{texture(320, 240, 3), lawInverse},
+	} {
+		b := c.img.Bounds()
+		ww, wh, _ := workSize(b.Dx(), b.Dy(), maskSide)
+		act := activity(lumaPlane(c.img, ww, wh))
+		if _, law := allocateLaw(act, 255*255*pow10(-DefaultPSNR/10), 0.44); law != c.want {
+			t.Errorf("%v: law %d, want %d", b, law, c.want)
+		}
+		m := mustEmbed(t, c.img, 9)
+		if p := psnrOf(c.img, m); p < 41.5 || p > 43 {
+			t.Errorf("%v: PSNR %.2f", b, p)
+		}
+	}
 }
 
 func TestErrors(t *testing.T) {
