@@ -11,9 +11,13 @@
 // image's shorter side (at least 64 px), each chip spread over its cell by
 // bilinear interpolation, and added to the luminance (equally to R, G and B,
 // so chroma is kept) with a strength that follows local texture (perceptual
-// masking, which grows with the fourth root of local activity and is capped
-// in flat areas), scaled so that the mark costs Options.PSNR dB. Alpha is
-// untouched. Images must have a shorter side of at least MinSide pixels.
+// masking), scaled so that the mark costs Options.PSNR dB. The masking law
+// is chosen per image: by default the strength grows with the fourth root of
+// local activity and is capped in flat areas; an image textured nearly
+// everywhere (judged by a cheap SSIM proxy) instead gets more strength where
+// it is smoother, under a visibility cap that grows with activity, which is
+// where the detector sees the mark best. Alpha is untouched. Images must
+// have a shorter side of at least MinSide pixels.
 //
 // # Detection
 //
@@ -21,16 +25,20 @@
 // pixels: the residual from a 5x5 local mean, weighted by the inverse local
 // variance (smooth areas carry the mark with the best signal-to-noise ratio).
 // Because the mark is periodic, the autocorrelation of that residual (taken
-// from its whitened power spectrum, where the mark is a comb of lines) has a
-// lattice of peaks whose spacing and angle give the scale and rotation the
-// image went through. The detector searches periods from a sixth of the
-// shorter side to 1/1.6 of it and rotations up to ±10°, refines the best
-// lattices on a fine grid, folds the whole image onto one tile along each,
-// and finds the tile's offset (the crop) by cross-correlating the folded tile
-// with the keyed sync chips in all eight orientations (so 90° turns and
-// mirroring are handled). The offsets the four image quadrants give on their
-// own then correct any remaining scale or rotation error before the data
-// chips are read into soft code bits for the Viterbi decoder.
+// from its whitened power spectrum, where the mark is a comb of lines, at
+// half resolution for images of 320 px and more, which drops a band that
+// holds mostly noise, and with its smooth background removed) has a lattice
+// of peaks whose spacing and angle give the scale and rotation the image
+// went through. The detector scores every lattice point within reach for
+// periods from a sixth of the shorter side to 1/1.6 of it and rotations up to
+// ±10°, refines the grid's best local maxima, folds the whole image onto one
+// tile along each, and finds the tile's offset (the crop) by
+// cross-correlating the folded tile with the keyed sync chips in all eight
+// orientations (so 90° turns and mirroring are handled). A lattice whose
+// sync peak is weak (z below 5) is not decoded. The offsets the four image
+// quadrants give on their own then correct any remaining scale or rotation
+// error (kept when it raises the sync peak) before the data chips are read
+// into soft code bits for the Viterbi decoder.
 //
 // # False positives
 //
