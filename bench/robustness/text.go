@@ -130,7 +130,7 @@ func runText(cfg *config) error {
 		{"upper case", strings.ToUpper},
 		{"1 word in 50 replaced", func(s string) string { return replaceWords(s, 50) }},
 		{"1 word in 10 replaced", func(s string) string { return replaceWords(s, 10) }},
-		{"marks stripped (ZWNJ and VS17+ removed)", stripTextMarks},
+		{"marks stripped (ZWNJ, VS17+ and tags removed)", stripTextMarks},
 	}
 	var browser *chromeCopier
 	if c, err := newChromeCopier(); err != nil {
@@ -408,11 +408,21 @@ func replaceWords(s string, n int) string {
 	return strings.Join(words, " ")
 }
 
-// stripTextMarks removes the mark characters as an attacker would (bench
-// only: aigclabel offers no such function).
+// replaceChars replaces one character in every n with another, for text
+// without spaces.
+func replaceChars(s string, n int) string {
+	rs := []rune(s)
+	for i := n / 2; i < len(rs); i += n {
+		rs[i] = '某'
+	}
+	return string(rs)
+}
+
+// stripTextMarks removes the mark characters (ZWNJ, selectors, tags) as an
+// attacker would (bench only: aigclabel offers no such function).
 func stripTextMarks(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == 0x200C || r >= 0xE0100 && r <= 0xE01EF {
+		if r == 0x200C || r >= 0xE0100 && r <= 0xE01EF || r >= 0xE0020 && r <= 0xE007F {
 			return -1
 		}
 		return r
@@ -535,15 +545,24 @@ func (c *chromeCopier) sameRendering(a, b string) (bool, error) {
 	return bytes.Equal(sa, sb), nil
 }
 
-// lengthClass is a range of text lengths in characters, [lo, hi).
-type lengthClass struct{ lo, hi int }
+// lengthClass is a range of text lengths in characters, [lo, hi), of
+// English or (zh) Chinese text.
+type lengthClass struct {
+	lo, hi int
+	zh     bool
+}
 
 func (c lengthClass) String() string {
-	if c.lo == 0 {
-		return fmt.Sprintf("< %d", c.hi)
+	if c.zh {
+		return fmt.Sprintf("zh %d-%d", c.lo, c.hi-1)
 	}
 	return fmt.Sprintf("%d-%d", c.lo, c.hi-1)
 }
+
+// zhSource is the Chinese text short Chinese samples are cut from: the
+// corpus has none long enough, so the textwm test text (501 characters of
+// prose) is used; its windows overlap.
+const zhSource = "labeler/watermark/textwm/testdata/zh.txt"
 
 // textLengths marks whole short texts of each length class, cut from the
 // long corpus texts at word boundaries (plus the corpus's short text in its
@@ -551,7 +570,13 @@ func (c lengthClass) String() string {
 // the exact-decode rate of the whole text after each attack.
 func textLengths(cfg *config, texts map[string]string, long []string, attacks []textAttack, rng *rand.Rand) ([]string, error) {
 	out := cfg.Out
-	classes := []lengthClass{{100, 160}, {160, 180}, {180, 200}, {200, 220}, {220, 240}, {240, 320}, {320, 400}, {400, 800}}
+	classes := []lengthClass{{100, 160, false}, {160, 180, false}, {180, 200, false}, {200, 220, false}, {220, 240, false}, {240, 320, false}, {320, 400, false}, {400, 800, false}}
+	zh, err := os.ReadFile(filepath.Join(moduleRoot(), zhSource))
+	if err == nil {
+		classes = append(classes, lengthClass{100, 180, true}, lengthClass{180, 200, true}, lengthClass{200, 240, true}, lengthClass{240, 400, true})
+	} else {
+		fmt.Fprintf(out, "\n(No Chinese short texts: %v.)\n", err)
+	}
 	perClass := 40
 	if cfg.Quick {
 		perClass = 8
@@ -566,7 +591,7 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 		if n := utf8.RuneCountInString(t); n < 400 {
 			shortest = append(shortest, name)
 			for ci, c := range classes {
-				if n >= c.lo && n < c.hi {
+				if n >= c.lo && n < c.hi && !c.zh {
 					samples[ci] = append(samples[ci], sample{text: t})
 				}
 			}
@@ -576,6 +601,12 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 		for len(samples[ci]) < perClass {
 			rs := []rune(texts[long[len(samples[ci])%len(long)]])
 			n := c.lo + rng.IntN(c.hi-c.lo)
+			if c.zh {
+				zr := []rune(strings.ReplaceAll(string(zh), "\r\n", "\n"))
+				start := rng.IntN(len(zr) - n + 1)
+				samples[ci] = append(samples[ci], sample{text: string(zr[start : start+n])})
+				continue
+			}
 			start := rng.IntN(len(rs) - 2*n)
 			for start > 0 && rs[start-1] != ' ' && rs[start-1] != '\n' {
 				start++
@@ -599,7 +630,7 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 			}
 		}
 	}
-	fmt.Fprintf(out, "\nWhole short texts by length (%d per class cut from %s at word boundaries, plus %s in its class), marked whole: how many take a mark within the 5%% limit, their overhead (added code points / characters), and false-positive bound when read back:\n\n", perClass, strings.Join(long, ", "), strings.Join(shortest, ", "))
+	fmt.Fprintf(out, "\nWhole short texts by length (%d per class cut from %s at word boundaries, plus %s in its class; \"zh\": windows of %s), marked whole: how many take a mark within the 5%% limit, their overhead (added code points / characters), and false-positive bound when read back:\n\n", perClass, strings.Join(long, ", "), strings.Join(shortest, ", "), zhSource)
 	fmt.Fprintf(out, "| characters | texts | marked | too short (fingerprint only) | overhead min / median / max | worst bound when read back |\n|---|---|---|---|---|---|\n")
 	for ci, c := range classes {
 		var overs []float64
@@ -663,7 +694,7 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 	}
 
 	// Texts too short for a mark: their fingerprint against the original's.
-	fmt.Fprintf(out, "\nTexts without a mark (too short) are recognized by their fingerprint: similarity of the edited copy's fingerprint to the original's (match = similarity ≥ 0.5), and of an unrelated short text's:\n\n| characters | texts | 1 word in 10 replaced, reflowed: mean / match | unrelated: mean / match |\n|---|---|---|---|\n")
+	fmt.Fprintf(out, "\nTexts without a mark (too short) are recognized by their fingerprint: similarity of the edited copy's fingerprint to the original's (match = similarity ≥ 0.5), and of an unrelated short text's:\n\n| characters | texts | 1 word (zh: character) in 10 replaced, reflowed: mean / match | unrelated: mean / match |\n|---|---|---|---|\n")
 	var all []string
 	for ci, c := range classes {
 		var simEd, simUn float64
@@ -674,7 +705,11 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 				continue
 			}
 			fp := textwm.FingerprintOf(s.text)
-			a := textwm.Similarity(textwm.FingerprintOf(reflowText(replaceWords(s.text, 10))), fp)
+			edited := reflowText(replaceWords(s.text, 10))
+			if c.zh {
+				edited = replaceChars(s.text, 10)
+			}
+			a := textwm.Similarity(textwm.FingerprintOf(edited), fp)
 			other := samples[(ci+1)%len(classes)][i%len(samples[(ci+1)%len(classes)])].text
 			b := textwm.Similarity(textwm.FingerprintOf(other), fp)
 			simEd += a

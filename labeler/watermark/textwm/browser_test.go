@@ -10,11 +10,11 @@ package textwm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	stdhtml "html"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +129,7 @@ func TestBrowserCopy(t *testing.T) {
 		{"en.txt", textPage(embed(t, readText(t, "en.txt"), Options{})), false},
 		{"zh.txt", textPage(embed(t, readText(t, "zh.txt"), Options{})), false},
 		{"short.txt (compact)", textPage(embed(t, short, Options{})), true},
+		{"short_zh.txt (compact, with tags)", textPage(embed(t, readText(t, "short_zh.txt"), Options{})), true},
 		{"short.txt reflowed in the source (compact)", textPage(strings.ReplaceAll(embed(t, short, Options{}), " ", "\n   ")), true},
 		{"HTML document", embed(t, html, Options{HTML: true}), false},
 		{"short HTML document (compact)", embed(t, `<div id="t"><p>`+strings.Replace(stdhtml.EscapeString(short[:170]), " the ", " <b>the</b> ", 1)+"</p>\n<p>More.</p></div>", Options{HTML: true}), true},
@@ -151,19 +152,27 @@ func TestBrowserCopy(t *testing.T) {
 }
 
 // TestBrowserRendering checks that marks change no pixel: English with
-// one-character marks and Chinese and Japanese with ZWNJ marks between
-// ideographs (with an IVS-capable font, Noto CJK, where a selector right
-// after an ideograph would change the glyph).
+// one-character marks and Chinese and Japanese with ZWNJ marks and with tag
+// marks between ideographs (with an IVS-capable font, Noto CJK, where a
+// selector right after an ideograph would change the glyph).
 func TestBrowserRendering(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	c := newChrome(t)
+	// Regular layout with ZWNJ marks; compact layout with tags between
+	// ideographs.
 	in := readText(t, "short.txt") + "\n" + readText(t, "zh.txt") + "\n葛飾区の港で人工智能生成内容の標識を確認した。"
 	out := embed(t, in, Options{})
 	if !strings.Contains(out, "\u200c") {
 		t.Fatal("no ZWNJ mark in the sample")
 	}
+	zh := "葛飾区の港で人工智能生成内容の標識を確認した。" + readText(t, "short_zh.txt")
+	zhOut := embed(t, zh, Options{})
+	if !strings.ContainsFunc(zhOut, isTag) {
+		t.Fatal("no tag mark in the sample")
+	}
+	in, out = in+"\n"+zh, out+"\n"+zhOut
 	shot := func(s string) []byte {
 		if err := c.show(textPage(s)); err != nil {
 			t.Fatal(err)
@@ -202,16 +211,24 @@ func TestBrowserGraphemes(t *testing.T) {
 		b.WriteString(words[i%len(words)])
 		b.WriteString([]string{" ", " ", "\n", "  ", "\t"}[i%5])
 	}
-	in := b.String()
-	out := embed(t, in, Options{})
 	segs := func(s string) []string {
-		js := `Array.from(new Intl.Segmenter("und", {granularity: "grapheme"}).segment(` + strconv.Quote(s) + `), x => x.segment)`
-		got, err := jsEval[[]string](c, js)
+		q, _ := json.Marshal(s) // a JavaScript string literal
+		got, err := jsEval[[]string](c, `Array.from(new Intl.Segmenter("und", {granularity: "grapheme"}).segment(`+string(q)+`), x => x.segment)`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return got
 	}
+	// The regular layout on that, and the compact one (selectors and tags)
+	// on short Chinese.
+	for _, in := range []string{b.String(), readText(t, "short_zh.txt")} {
+		checkClusters(t, in, embed(t, in, Options{}), segs)
+	}
+}
+
+// checkClusters compares the grapheme clusters of the marked text out with
+// those of in, as segs splits them.
+func checkClusters(t *testing.T, in, out string, segs func(string) []string) {
 	// Mark characters taken out of both (the original has an ideographic
 	// variation sequence). A mark after a line break or tab is a cluster of
 	// its own (rule GB4 of UAX #29: no extending character attaches to a

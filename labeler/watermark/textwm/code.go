@@ -48,14 +48,22 @@ func crc24(b []byte) uint32 {
 // least significant first.
 func digits(id uint64) [codeK]int {
 	var d [codeK]int
-	copy(d[:], digitsOf(id, codeK, crcBits))
+	copy(d[:], toDigits(id, crcBits, regularBases[:]))
 	return d
 }
 
-// digitsOf returns the message id<<c | (the top c bits of the CRC-24 of id)
-// as k base-239 digits, least significant first. c <= 24 and 239^k must
-// exceed 2^(64+c).
-func digitsOf(id uint64, k, c int) []int {
+// regularBases are the digit bases of the regular code's message.
+var regularBases = func() (b [codeK]int) {
+	for i := range b {
+		b[i] = fieldP
+	}
+	return b
+}()
+
+// toDigits returns the message id<<c | (the top c bits of the CRC-24 of id)
+// as mixed-radix digits, least significant first, digit i in base bases[i].
+// c <= 24, and the product of the bases must exceed 2^(64+c).
+func toDigits(id uint64, c int, bases []int) []int {
 	var be [8]byte
 	binary.BigEndian.PutUint64(be[:], id)
 	crc := uint64(crc24(be[:])) >> (crcBits - c)
@@ -63,11 +71,11 @@ func digitsOf(id uint64, k, c int) []int {
 	if c == 0 {
 		hi, lo = 0, id
 	}
-	d := make([]int, k)
-	for i := range d {
+	d := make([]int, len(bases))
+	for i, b := range bases {
 		var r uint64
-		hi, r = hi/fieldP, hi%fieldP
-		lo, r = bits.Div64(r, lo, fieldP)
+		hi, r = hi/uint64(b), hi%uint64(b)
+		lo, r = bits.Div64(r, lo, uint64(b))
 		d[i] = int(r)
 	}
 	return d
@@ -75,17 +83,21 @@ func digitsOf(id uint64, k, c int) []int {
 
 // fromDigits inverts digits: it returns the ID when the digits encode a
 // number below 2^88 whose low 24 bits are the CRC-24 of the high 64.
-func fromDigits(d []int) (uint64, bool) { return fromDigitsOf(d, crcBits) }
+func fromDigits(d []int) (uint64, bool) { return fromMixed(d, regularBases[:len(d)], crcBits) }
 
-// fromDigitsOf inverts digitsOf for any k = len(d): it returns the ID when
-// the digits encode a number below 2^(64+c) whose low c bits are the top c
+// fromMixed inverts toDigits: it returns the ID when the digits (each below
+// its base) encode a number below 2^(64+c) whose low c bits are the top c
 // bits of the CRC-24 of the high 64.
-func fromDigitsOf(d []int, c int) (uint64, bool) {
+func fromMixed(d, bases []int, c int) (uint64, bool) {
 	var hi, lo uint64
 	for i := len(d) - 1; i >= 0; i-- {
-		h, l := bits.Mul64(lo, fieldP)
+		b := uint64(bases[i])
+		if d[i] < 0 || uint64(d[i]) >= b {
+			return 0, false
+		}
+		h, l := bits.Mul64(lo, b)
 		l, carry := bits.Add64(l, uint64(d[i]), 0)
-		hi = hi*fieldP + h + carry
+		hi = hi*b + h + carry
 		lo = l
 		if hi >= 1<<c {
 			return 0, false // ≥ 2^(64+c); the partial values only grow

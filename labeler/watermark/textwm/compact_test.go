@@ -12,80 +12,99 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// TestCompactCheckBits checks the table of CRC bits kept per mark count
-// against big-integer arithmetic: 2^(64+c) ≤ 239^n < 2^(65+c).
+// TestCompactCheckBits checks the CRC bits kept per mix of selectors and
+// tags against big-integer arithmetic: 2^(64+c) ≤ 239^v·95^t < 2^(65+c)
+// (or c = 24, the whole CRC).
 func TestCompactCheckBits(t *testing.T) {
-	for n := compactMin; n <= compactMax; n++ {
-		c := compactCheck[n]
-		pw := new(big.Int).Exp(big.NewInt(fieldP), big.NewInt(int64(n)), nil)
-		lo := new(big.Int).Lsh(big.NewInt(1), uint(64+c))
-		hi := new(big.Int).Lsh(big.NewInt(1), uint(65+c))
-		if pw.Cmp(lo) < 0 || pw.Cmp(hi) >= 0 {
-			t.Errorf("n=%d: %d check bits, but 239^n = 2^%.2f", n, c, float64(n)*math.Log2(fieldP))
+	for v := 0; v <= compactMax; v++ {
+		for tg := 0; v+tg <= compactMax; tg++ {
+			c := compactCheck(v, tg)
+			capa := new(big.Int).Exp(big.NewInt(fieldP), big.NewInt(int64(v)), nil)
+			capa.Mul(capa, new(big.Int).Exp(big.NewInt(tagVals), big.NewInt(int64(tg)), nil))
+			id := new(big.Int).Lsh(big.NewInt(1), 64)
+			if capa.Cmp(id) < 0 {
+				if c >= 0 {
+					t.Errorf("v=%d t=%d: %d check bits but no room for the ID", v, tg, c)
+				}
+				continue
+			}
+			lo := new(big.Int).Lsh(big.NewInt(1), uint(64+c))
+			hi := new(big.Int).Lsh(big.NewInt(1), uint(65+c))
+			if capa.Cmp(lo) < 0 || c < crcBits && capa.Cmp(hi) >= 0 || c > crcBits {
+				t.Errorf("v=%d t=%d: %d check bits for a capacity of 2^%d", v, tg, c, capa.BitLen()-1)
+			}
 		}
 	}
 }
 
-// TestCompactDigits round-trips every compact message size and checks that
-// a changed symbol is caught by the check bits or the range.
+// TestCompactDigits round-trips mixes of selectors and tags and checks that
+// a changed digit is caught.
 func TestCompactDigits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for n := compactMin; n <= compactMax; n++ {
+	for _, vt := range [][2]int{{9, 0}, {10, 0}, {11, 0}, {5, 4}, {0, 10}, {3, 13}, {16, 0}} {
+		v, tg := vt[0], vt[1]
 		for _, id := range []uint64{0, 1, math.MaxUint64, testID, rng.Uint64()} {
-			code := compactCode(id, n)
-			pts := make([]point, n)
-			for j := range pts {
-				pts[j] = point{j, code[j]}
-			}
-			got, ok := compactDecode(pts)
+			d := toDigits(id, compactCheck(v, tg), compactBases(v, tg))
+			got, ok := compactDecode(d, v, tg)
 			if !ok || got != id {
-				t.Errorf("n=%d id=%x: got %x, %v", n, id, got, ok)
+				t.Errorf("v=%d t=%d id=%x: got %x, %v", v, tg, id, got, ok)
+			}
+			if compactCheck(v, tg) >= 8 {
+				d[v+tg-1] = (d[v+tg-1] + 1) % compactBases(v, tg)[v+tg-1]
+				if got, ok := compactDecode(d, v, tg); ok {
+					t.Errorf("v=%d t=%d: a changed digit still decodes (%x)", v, tg, got)
+				}
 			}
 		}
 	}
 }
 
 // TestCompactValueFalsePositive measures the value part of the compact
-// bound: random symbols interpolate to a valid ID and check bits with
-// probability 2^64/239^n (7.2e-3 for n = 9).
+// bound: random digits form a valid ID and check bits with probability
+// 2^64/(239^v·95^t): 7.2e-3 for 9 selectors, 2.9e-1 for 5 selectors and 4
+// tags.
 func TestCompactValueFalsePositive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	const trials = 20000
-	hits := 0
-	pts := make([]point, compactMin)
-	for i := 0; i < trials; i++ {
-		for j := range pts {
-			pts[j] = point{j, rng.IntN(fieldP)}
+	for _, vt := range [][2]int{{9, 0}, {5, 4}} {
+		v, tg := vt[0], vt[1]
+		const trials = 20000
+		hits := 0
+		bases := compactBases(v, tg)
+		d := make([]int, v+tg)
+		for i := 0; i < trials; i++ {
+			for j := range d {
+				d[j] = rng.IntN(bases[j])
+			}
+			if _, ok := compactDecode(d, v, tg); ok {
+				hits++
+			}
 		}
-		if _, ok := compactDecode(pts); ok {
-			hits++
+		want := math.Pow(2, 64) / math.Pow(fieldP, float64(v)) / math.Pow(tagVals, float64(tg)) * trials
+		if math.Abs(float64(hits)-want) > 5*math.Sqrt(want) {
+			t.Errorf("v=%d t=%d: %d of %d random digit sets decoded, expected %.0f", v, tg, hits, trials, want)
 		}
+		t.Logf("v=%d t=%d: %d of %d decoded (expected %.0f)", v, tg, hits, trials, want)
 	}
-	want := math.Pow(2, 64) / math.Pow(fieldP, compactMin) * trials
-	if math.Abs(float64(hits)-want) > 5*math.Sqrt(want) {
-		t.Errorf("%d of %d random symbol sets decoded, expected %.0f", hits, trials, want)
-	}
-	t.Logf("%d of %d decoded (expected %.0f)", hits, trials, want)
 }
 
 // TestCompactBound compares compactBound with an independent computation
 // with logarithms.
 func TestCompactBound(t *testing.T) {
-	for _, c := range [][3]int{{9, 0, 14}, {9, 1, 14}, {10, 0, 33}, {11, 3, 40}, {11, 0, 11}} {
-		r, s, g := c[0], c[1], c[2]
-		lb := func(n, k int) float64 {
-			a, _ := math.Lgamma(float64(n + 1))
-			b, _ := math.Lgamma(float64(k + 1))
-			d, _ := math.Lgamma(float64(n - k + 1))
-			return a - b - d
-		}
-		want := math.Exp(lb(r+s, r) - lb(g, r) + 64*math.Ln2 - float64(r)*math.Log(fieldP))
-		if got := compactBound(r, s, g); math.Abs(got-min(want, 1))/want > 1e-9 {
-			t.Errorf("compactBound(%d, %d, %d) = %g, independent %g", r, s, g, got, want)
+	lb := func(n, k int) float64 {
+		a, _ := math.Lgamma(float64(n + 1))
+		b, _ := math.Lgamma(float64(k + 1))
+		d, _ := math.Lgamma(float64(n - k + 1))
+		return a - b - d
+	}
+	for _, c := range [][6]int{{9, 0, 14, 0, 0, 0}, {9, 1, 14, 0, 0, 3}, {10, 0, 33, 0, 0, 0}, {11, 3, 40, 0, 0, 0}, {5, 2, 15, 5, 10, 150}, {0, 0, 3, 11, 0, 200}} {
+		v, sv, gv, tg, st, gt := c[0], c[1], c[2], c[3], c[4], c[5]
+		want := math.Exp(lb(v+sv, v) - lb(gv, v) + lb(tg+st, tg) - lb(gt, tg) + 64*math.Ln2 - float64(v)*math.Log(fieldP) - float64(tg)*math.Log(tagVals))
+		if got := compactBound(v, sv, gv, tg, st, gt); math.Abs(got-min(want, 1))/min(want, 1) > 1e-9 {
+			t.Errorf("compactBound%v = %g, independent %g", c, got, want)
 		}
 	}
-	if compactBound(8, 0, 100) != 1 || compactBound(12, 0, 100) != 1 {
-		t.Error("compactBound outside 9-11 marks must be 1")
+	if compactBound(8, 0, 100, 0, 0, 0) != 1 || compactBound(17, 0, 100, 0, 0, 0) != 1 || compactBound(0, 0, 0, 9, 0, 100) != 1 {
+		t.Error("compactBound outside 9-16 marks or below 2^64 must be 1")
 	}
 }
 
@@ -131,7 +150,7 @@ func TestCompact(t *testing.T) {
 			}
 			marked++
 			added := utf8.RuneCountInString(out) - n
-			if added*rateDen > n || added < compactMin {
+			if added*rateDen > n || added < compactMin || added > compactMax {
 				t.Errorf("%d characters: %d marks added", n, added)
 			}
 			if stripMarks(out) != in {
@@ -166,6 +185,63 @@ func TestCompact(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCompactCJK marks short Chinese texts, whose gaps are mostly between
+// ideographs (tags) and a few after punctuation (selectors).
+func TestCompactCJK(t *testing.T) {
+	rs := []rune(readText(t, "zh.txt"))
+	attacks := map[string]func(string) string{
+		"NFC": norm.NFC.String, "NFKC": norm.NFKC.String, "NFKD": norm.NFKD.String,
+		"html copy":  htmlCopy,
+		"LF to CRLF": func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") },
+		"trim lines": trimLines,
+		"fullwidth ASCII punctuation": func(s string) string {
+			return strings.NewReplacer(",", "，", ".", "．").Replace(s)
+		},
+	}
+	marked, tags := 0, 0
+	for _, n := range []int{180, 200, 220, 239, 300} {
+		for start := 0; start+n <= len(rs); start += 61 {
+			in := string(rs[start : start+n])
+			out, err := Embed(in, testID, testKey, Options{})
+			if errors.Is(err, ErrTooShort) {
+				t.Logf("%d characters at %d: %v", n, start, err)
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			marked++
+			added := utf8.RuneCountInString(out) - n
+			if added*rateDen > n {
+				t.Errorf("%d characters: %d code points added", n, added)
+			}
+			if stripMarks(out) != in {
+				t.Fatalf("%d characters: Embed changed more than the marks", n)
+			}
+			for _, r := range out {
+				if isTag(r) {
+					tags++
+				}
+			}
+			checkPositions(t, "short zh", out)
+			r := wantFound(t, "short zh", out)
+			if r.Confidence > MaxCompactFalsePositive || r.Compact != (n < 240 || r.Compact) {
+				t.Errorf("%d characters: %+v", n, r)
+			}
+			for an, a := range attacks {
+				wantFound(t, an, a(out))
+			}
+			if _, err := Embed(out, testID, testKey, Options{}); !errors.Is(err, ErrMarked) {
+				t.Errorf("marking twice: %v", err)
+			}
+		}
+	}
+	if marked < 10 || tags == 0 {
+		t.Errorf("%d short Chinese texts marked, %d tags", marked, tags)
+	}
+	t.Logf("%d short Chinese texts marked, %d tags", marked, tags)
 }
 
 // TestCompactMarkdown keeps marks out of code in a short Markdown text and
@@ -218,7 +294,32 @@ func TestCompactFalsePositives(t *testing.T) {
 			t.Fatalf("random marks reported: %+v", r)
 		}
 	}
-	for _, in := range texts {
+	// Random tags between ideographs and selectors after punctuation of
+	// short Chinese texts.
+	zh := []rune(readText(t, "zh.txt"))
+	for i := 0; i < 1000; i++ {
+		start := rng.IntN(len(zh) - 240)
+		in := string(zh[start : start+200+rng.IntN(40)])
+		cands, _ := candidates(in, k, Options{})
+		n := compactMin + rng.IntN(compactMax-compactMin+1)
+		pick := rng.Perm(len(cands))[:min(n, len(cands))]
+		var b strings.Builder
+		prev := 0
+		for _, c := range sortedCands(cands, pick) {
+			b.WriteString(in[prev:c.at])
+			if c.cost == 2 {
+				b.WriteRune(rune(tagBase + rng.IntN(tagVals)))
+			} else {
+				b.WriteRune(rune(markBase + rng.IntN(fieldP)))
+			}
+			prev = c.at
+		}
+		b.WriteString(in[prev:])
+		if r := Detect(b.String(), testKey); r.Found {
+			t.Fatalf("random tags and selectors reported: %+v", r)
+		}
+	}
+	for _, in := range append(texts, readText(t, "short_zh.txt")) {
 		other, err := Embed(in, testID, []byte("someone else"), Options{})
 		if err != nil {
 			continue

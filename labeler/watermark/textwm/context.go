@@ -133,17 +133,17 @@ func (w *walker) context(buf []byte) ([]byte, bool) {
 	return buf, true
 }
 
-// indexAt returns the code symbol index and compact priority of the context
-// before the boundary (see keyed.index), building it in *buf, or false when
-// the context is not full.
-func (w *walker) indexAt(k *keyed, buf *[]byte) (int, uint64, bool) {
+// indexAt returns the code symbol index and the compact layout's
+// priorities of the context before the boundary (see keyed.index), building
+// it in *buf, or false when the context is not full.
+func (w *walker) indexAt(k *keyed, buf *[]byte) (idx int, prio, tagPrio uint64, ok bool) {
 	ctx, ok := w.context(*buf)
 	if !ok {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	*buf = ctx
-	idx, prio := k.index(ctx)
-	return idx, prio, true
+	idx, prio, tagPrio = k.index(ctx)
+	return idx, prio, tagPrio, true
 }
 
 // push adds r to the context when it is a letter or digit, lower-cased.
@@ -189,9 +189,10 @@ func walk(s string, visit func(at int, prev2, prev, next rune, w *walker)) {
 
 // keyed holds what the key determines: the index hash and the whitening.
 type keyed struct {
-	mac    hash.Hash
-	whiten [codeN]int
-	sum    []byte
+	mac       hash.Hash
+	whiten    [codeN]int
+	whitenTag [compactMax]int // the compact layout's tags, mod 95
+	sum       []byte
 }
 
 const domain = "aigclabel/textwm/v1"
@@ -199,26 +200,35 @@ const domain = "aigclabel/textwm/v1"
 func newKeyed(key []byte) *keyed {
 	k := &keyed{mac: hmac.New(sha256.New, key)}
 	// Whitening: HMAC(key, domain " whiten" || i) per index, reduced mod 239
-	// (bias below 2^-56).
+	// (bias below 2^-56); for tags " whiten tag", mod 95.
 	for i := range k.whiten {
-		k.mac.Reset()
-		k.mac.Write([]byte(domain + " whiten\x00"))
-		var b [4]byte
-		binary.BigEndian.PutUint32(b[:], uint32(i))
-		k.mac.Write(b[:])
-		k.sum = k.mac.Sum(k.sum[:0])
-		k.whiten[i] = int(binary.BigEndian.Uint64(k.sum) % fieldP)
+		k.whiten[i] = int(k.counter(" whiten\x00", i) % fieldP)
+	}
+	for i := range k.whitenTag {
+		k.whitenTag[i] = int(k.counter(" whiten tag\x00", i) % tagVals)
 	}
 	return k
 }
 
+// counter returns the first 8 bytes of HMAC(key, domain label || i).
+func (k *keyed) counter(label string, i int) uint64 {
+	k.mac.Reset()
+	k.mac.Write([]byte(domain + label))
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(i))
+	k.mac.Write(b[:])
+	k.sum = k.mac.Sum(k.sum[:0])
+	return binary.BigEndian.Uint64(k.sum)
+}
+
 // index returns the code symbol index a context selects (the HMAC's first 8
-// bytes, reduced mod 238), and its priority in the compact layout (the next
-// 8 bytes: independent of the index).
-func (k *keyed) index(ctx []byte) (int, uint64) {
+// bytes, reduced mod 238), and its priorities in the compact layout as a
+// selector gap and as a tag gap (the next 8 and 8 bytes: independent of the
+// index and of each other).
+func (k *keyed) index(ctx []byte) (int, uint64, uint64) {
 	k.mac.Reset()
 	k.mac.Write([]byte(domain + " index\x00"))
 	k.mac.Write(ctx)
 	k.sum = k.mac.Sum(k.sum[:0])
-	return int(binary.BigEndian.Uint64(k.sum) % codeN), binary.BigEndian.Uint64(k.sum[8:])
+	return int(binary.BigEndian.Uint64(k.sum) % codeN), binary.BigEndian.Uint64(k.sum[8:]), binary.BigEndian.Uint64(k.sum[16:])
 }

@@ -19,7 +19,8 @@ func TestGolden(t *testing.T) {
 		{"en.txt", "testdata/en.txt.marked.golden", Options{}},
 		{"zh.txt", "testdata/zh.txt.marked.golden", Options{}},
 		{"doc.md", "testdata/doc.md.marked.golden", Options{Markdown: true}},
-		{"short.txt", "testdata/short.txt.marked.golden", Options{}}, // compact layout
+		{"short.txt", "testdata/short.txt.marked.golden", Options{}},       // compact layout, selectors
+		{"short_zh.txt", "testdata/short_zh.txt.marked.golden", Options{}}, // compact layout, selectors and tags
 	} {
 		in := readText(t, c.in)
 		got := embed(t, in, c.opts) + "\n" + FingerprintOf(in).String() + "\n"

@@ -23,7 +23,12 @@
 // joining, which Han and kana do not have, and, like the selectors, it is
 // line-break class CM, so line breaking is unchanged. Such marks cost two
 // code points and are used only where no cheaper gap follows within 40
-// characters.
+// characters. The compact layout of short texts (compact.go) marks those
+// gaps with one code point instead: a tag character U+E0020-U+E007E (95
+// values; default-ignorable format characters, no decomposition, grapheme
+// class Extend and line-break class CM like the selectors, no meaning after
+// an ideograph; kept by normalization and by Chromium's copy, and rendered
+// as nothing with Noto CJK, measured in browser_test.go).
 //
 // Characters measured and not used: U+200B ZERO WIDTH SPACE (Chromium drops
 // the collapsible space before it when copying, and it adds a line-break
@@ -33,8 +38,9 @@
 // JOINER also forbids a line break, and U+FEFF is stripped as a byte-order
 // mark), VS1-VS16 (standardized variation
 // sequences exist for CJK punctuation and ideographs, and VS15/VS16 switch
-// emoji presentation), tag characters (96 values only, and tag sequences
-// after emoji are flags).
+// emoji presentation). Tag characters are used only between ideographs in
+// the compact layout: they carry 6.6 bits where a selector carries 7.9, and
+// after U+1F3F4 they form emoji flag sequences.
 //
 // # Payload
 //
@@ -58,19 +64,21 @@
 // to 18. A text too short for that carries the 12 symbols once, whole, when
 // they fit in its 5% (240 characters and more).
 //
-// Texts under 240 characters, where 12 marks would exceed 5%, use the
-// compact layout (compact.go): as many marks as 5% allows, 9 to 11, carry
-// the ID with 7 to 22 check bits instead of 24 plus the code's redundancy,
-// and the rest of the check comes from where they are: the gaps with the
-// lowest keyed priorities of the text's contexts, which Detect verifies. Most
-// English texts of 180 characters and more take it; Embed returns
-// ErrTooShort, naming the fingerprint, for texts under 180 characters (fewer
-// than 9 marks cannot hold a 64-bit ID) and for those whose gaps are too few
-// for the compact layout's bound (the corpus's 199-character English and
-// Chinese example has 14). Those are recognized by their fingerprint only. A
-// text with fewer than 12 usable gaps and no compact layout cannot carry a
-// mark at all. A Markdown excerpt that is mostly code may hold too few marks:
-// code is never marked.
+// Texts under 240 characters, where 12 marks would exceed 5%, and CJK texts
+// whose only gaps need ZWNJ marks, use the compact layout (compact.go): as
+// many one-code-point marks as 5% allows, 9 to 16 (selectors, and tags
+// between ideographs), carry the ID in mixed radix with up to 24 check bits
+// instead of the code's redundancy, and the rest of the check comes from where
+// they are: the gaps with the lowest keyed priorities of the text's
+// contexts, which Detect verifies. English texts of 180 characters and more
+// mostly take it (31 of 40 at 180-199, all from 200), and so did every
+// window of 180 to 300 characters of the Chinese test text. Embed returns ErrTooShort, naming
+// the fingerprint, for texts under 180 characters (fewer than 9 marks
+// cannot hold a 64-bit ID) and for those whose gaps are too few for the
+// compact layout's bound (the corpus's 199-character English and Chinese
+// example: 12 gaps for selectors, 18 between ideographs, bound 1.2e-7). Those
+// are recognized by their fingerprint only. A Markdown excerpt that is mostly
+// code may hold too few marks: code is never marked.
 //
 // # False positives
 //
@@ -82,8 +90,9 @@
 // the symbols are uniform and independent given the keyed index and
 // whitening, so the probability of a report is at most
 // 2^64 · Σ_{j≤e} C(r,j)·238^j / 239^r, largest at r = 12 where it is
-// 2^64/239^12 ≈ 5.4e-10 per text. When that finds nothing and 9 to 11 marks
-// were read, Detect tries the compact layout, which reports only when its
+// 2^64/239^12 ≈ 5.4e-10 per text. When that finds nothing and 9 to 16 marks
+// (selectors, and tags after ideographs) were read, Detect tries the compact
+// layout, which reports only when its
 // own bound (see compact.go) is at most MaxCompactFalsePositive (1e-9): a
 // text's total is at most 1.5e-9. A text without any of these characters
 // gives no report at all. Result.Confidence is the bound for the symbols and
@@ -155,7 +164,7 @@ var (
 	// says why. Such a text is recognized by its fingerprint only.
 	ErrTooShort = errors.New("textwm: text too short to carry a watermark")
 	// ErrMarked: the text already holds mark characters (VS17-VS255 after a
-	// character that is not an ideograph). Embedding again would mix two
+	// character that is not an ideograph, or a tag character after one). Embedding again would mix two
 	// payloads; aigclabel never removes a mark.
 	ErrMarked = errors.New("textwm: text already carries watermark characters")
 	// ErrInvalidUTF8: the text is not valid UTF-8.
@@ -186,22 +195,22 @@ func Embed(text string, id uint64, key []byte, opts Options) (string, error) {
 	if distinct(sel) < codeK {
 		sel = once(cands, budget)
 	}
-	var code []int
 	if sel != nil {
-		c := codeword(id)
-		code = c[:]
+		code := codeword(id)
+		for i, c := range sel {
+			sel[i].mark = rune(markBase + (code[c.idx]+k.whiten[c.idx])%fieldP)
+		}
 	} else {
 		if budget < compactMin {
 			return "", fmt.Errorf("%w: %d characters take at most %d marks within %d%% (one per %d characters), %d needed; it is recognized by its fingerprint only",
 				ErrTooShort, chars, budget, 100/rateDen, rateDen, compactMin)
 		}
 		var bound float64
-		var gaps int
-		if sel, bound, gaps = compactLayout(text, k, cands, budget); sel == nil {
-			return "", fmt.Errorf("%w: %d characters take at most %d marks within %d%%, too few for the regular code (%d), and the compact layout over %d usable gaps would have a false-positive bound of %.1e, above %.0e; it is recognized by its fingerprint only",
-				ErrTooShort, chars, budget, 100/rateDen, codeK, gaps, bound, MaxCompactFalsePositive)
+		var gaps [2]int
+		if sel, bound, gaps = compactLayout(text, k, cands, id, budget); sel == nil {
+			return "", fmt.Errorf("%w: %d characters take at most %d marks within %d%%, too few for the regular code (%d) or without enough gaps for it, and the compact layout over %d gaps for selectors and %d between ideographs would have a false-positive bound of %.1e, above %.0e; it is recognized by its fingerprint only",
+				ErrTooShort, chars, budget, 100/rateDen, codeK, gaps[0], gaps[1], bound, MaxCompactFalsePositive)
 		}
-		code = compactCode(id, len(sel))
 	}
 	out := make([]byte, 0, len(text)+8*len(sel))
 	prev := 0
@@ -210,7 +219,7 @@ func Embed(text string, id uint64, key []byte, opts Options) (string, error) {
 		if c.cost == 2 {
 			out = utf8.AppendRune(out, zwnj)
 		}
-		out = utf8.AppendRune(out, rune(markBase+(code[c.idx]+k.whiten[c.idx])%fieldP))
+		out = utf8.AppendRune(out, c.mark)
 		prev = c.at
 	}
 	return string(append(out, text[prev:]...)), nil
@@ -228,7 +237,9 @@ type candidate struct {
 	markable int    // characters before it outside excluded regions
 	idx      int    // the code symbol its context selects
 	cost     int    // code points the mark adds: 1, or 2 with a ZWNJ
-	prio     uint64 // its context's priority in the compact layout
+	prio     uint64 // its context's priority in the compact layout (selector gaps)
+	tagPrio  uint64 // the same for gaps between ideographs (tags)
+	mark     rune   // the compact layout's mark for it
 }
 
 // candidates lists every usable gap of text (allowed by the character rules
@@ -259,11 +270,11 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 		if exi < len(ex) && ex[exi].start < at {
 			return
 		}
-		idx, prio, ok := w.indexAt(k, &buf)
+		idx, prio, tagPrio, ok := w.indexAt(k, &buf)
 		if !ok {
 			return
 		}
-		out = append(out, candidate{at, w.runes, w.runes - exRunes, idx, cost, prio})
+		out = append(out, candidate{at, w.runes, w.runes - exRunes, idx, cost, prio, tagPrio, 0})
 	})
 	return out, total
 }
@@ -419,11 +430,11 @@ func distinct(cs []candidate) int {
 }
 
 // hasMarks reports whether text holds a mark character outside an
-// ideographic variation sequence.
+// ideographic variation sequence, or a tag character after an ideograph.
 func hasMarks(text string) bool {
 	prev := rune(-1)
 	for _, r := range text {
-		if isMark(r) && !isIVSBase(prev) {
+		if isMark(r) && !isIVSBase(prev) || isTag(r) && prev >= 0 && isCJKIdeo(prev) {
 			return true
 		}
 		prev = r
@@ -443,11 +454,19 @@ func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 	var votes map[int]map[int]int
 	var buf []byte
 	walk(text, func(at int, prev2, prev, next rune, w *walker) {
-		if !isMark(next) || isIVSBase(prev) {
+		tag := isTag(next) && prev >= 0 && isCJKIdeo(prev)
+		if !tag && (!isMark(next) || isIVSBase(prev)) {
 			return
 		}
-		idx, prio, ok := w.indexAt(k, &buf)
+		idx, prio, tagPrio, ok := w.indexAt(k, &buf)
 		if !ok {
+			return
+		}
+		if tag { // a compact layout's tag
+			marks++
+			if marks <= maxCompactMarks {
+				ms = append(ms, mark{tagPrio, int(next - tagBase), true})
+			}
 			return
 		}
 		val := (int(next-markBase) - k.whiten[idx] + fieldP) % fieldP
@@ -460,7 +479,7 @@ func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 		votes[idx][val]++
 		marks++
 		if marks <= maxCompactMarks {
-			ms = append(ms, mark{prio, int(next - markBase)})
+			ms = append(ms, mark{prio, int(next - markBase), false})
 		}
 	})
 	if marks > maxCompactMarks {
@@ -485,7 +504,7 @@ func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 	return pts, marks, ms
 }
 
-// maxCompactMarks is the most marks read for the compact layout: its 9 to 11
+// maxCompactMarks is the most marks read for the compact layout: its 9 to 16
 // contexts, each perhaps repeated (a text pasted twice).
 const maxCompactMarks = 4 * compactMax
 
@@ -514,13 +533,13 @@ func Detect(text string, key []byte) Result {
 	if len(ms) < compactMin {
 		return res
 	}
-	cpts, bound, ok := compactRead(text, k, ms)
+	d, v, t, bound, ok := compactRead(text, k, ms)
 	if !ok || bound > MaxCompactFalsePositive {
 		return res
 	}
-	if id, ok := compactDecode(cpts); ok {
+	if id, ok := compactDecode(d, v, t); ok {
 		res.Found, res.Payload, res.Confidence = true, id, bound
-		res.Compact, res.Symbols, res.Copies = true, len(cpts), 1
+		res.Compact, res.Symbols, res.Copies = true, len(d), 1
 	}
 	return res
 }
@@ -536,7 +555,7 @@ type Comparison struct {
 }
 
 // Compare checks the marks of text against a known id, for diagnostics and
-// benchmarks (symbol and bit accuracy after an attack). Marks with 9 to 11
+// benchmarks (symbol and bit accuracy after an attack). Marks with 9 to 16
 // distinct contexts are compared as the compact layout.
 func Compare(text string, key []byte, id uint64) Comparison {
 	var c Comparison
@@ -545,11 +564,19 @@ func Compare(text string, key []byte, id uint64) Comparison {
 	}
 	k := newKeyed(key)
 	pts, _, ms := read(text, k)
-	code := codeword(id)
-	if cpts, _, ok := compactRead(text, k, ms); ok {
-		pts, code = cpts, [codeN]int{}
-		copy(code[:], compactCode(id, len(cpts)))
+	if d, v, t, _, ok := compactRead(text, k, ms); ok {
+		want := toDigits(id, compactCheck(v, t), compactBases(v, t))
+		for i := range d {
+			c.Symbols++
+			c.Bits += 8
+			if d[i] == want[i] {
+				c.Agree++
+			}
+			c.BitAgree += 8 - bits.OnesCount8(uint8(d[i]^want[i]))
+		}
+		return c
 	}
+	code := codeword(id)
 	for _, p := range pts {
 		c.Symbols++
 		c.Bits += 8

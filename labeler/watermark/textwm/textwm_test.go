@@ -60,7 +60,7 @@ func wantFound(t *testing.T, what, text string) Result {
 func stripMarks(s string) string {
 	s = strings.ReplaceAll(s, "\u200c", "")
 	return strings.Map(func(r rune) rune {
-		if isMark(r) {
+		if isMark(r) || isTag(r) {
 			return -1
 		}
 		return r
@@ -326,6 +326,12 @@ func TestOverheadAndPositions(t *testing.T) {
 func checkPositions(t *testing.T, name, out string) {
 	rs := []rune(out)
 	for i, r := range rs {
+		if isTag(r) {
+			if i < 1 || i+1 >= len(rs) || !isCJKIdeo(rs[i-1]) || !isCJKIdeo(rs[i+1]) {
+				t.Errorf("%s: tag mark not between two ideographs: %q", name, string(rs[max(0, i-3):min(len(rs), i+3)]))
+			}
+			continue
+		}
 		if !isMark(r) {
 			continue
 		}
