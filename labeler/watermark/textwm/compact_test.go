@@ -341,3 +341,24 @@ func sortedCands(cands []candidate, pick []int) []candidate {
 	}
 	return out
 }
+
+// TestCompactJapanese marks a short Japanese text whose kana decompose
+// under NFD and NFKD (が into か and U+3099): the gaps after them stay gaps
+// between ideographs.
+func TestCompactJapanese(t *testing.T) {
+	in := "港町の朝はゆっくりと始まった。漁船が桟橋にぶつかって揺れ、カモメが昨日の獲物の残りをめぐって騒いでいた。角のパン屋は四時から燃えているかまどから最初のパンを取り出した。誰も急いでいなかった。潮が変わるまでまだ二時間あり、みんながそれを知っていた。マルタはノートを抱えて坂を下りた。秋の嵐が来る前に湾の船をすべて数えると港長に約束していたのだ。霧が晴れなくても、その約束を守るつもりだった。"
+	out, err := Embed(in, testID, testKey, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := utf8.RuneCountInString(in)
+	if added := utf8.RuneCountInString(out) - n; added*rateDen > n {
+		t.Errorf("%d code points added to %d", added, n)
+	}
+	checkPositions(t, "ja", out)
+	for name, f := range map[string]func(string) string{"none": func(s string) string { return s }, "NFC": norm.NFC.String, "NFD": norm.NFD.String, "NFKC": norm.NFKC.String, "NFKD": norm.NFKD.String, "html copy": htmlCopy} {
+		if r := wantFound(t, "ja "+name, f(out)); !r.Compact {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+}

@@ -297,7 +297,14 @@ func sortSpans(s []span) {
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
 // isCJKIdeo reports whether r is a Han ideograph or kana: between two of
-// these a mark goes after a ZWNJ (Hangul text has spaces).
+// these a mark goes after a ZWNJ, or is a tag (Hangul text has spaces).
 func isCJKIdeo(r rune) bool {
 	return isHan(r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
+}
+
+// ideoBefore reports whether a gap follows an ideograph or kana (r, after
+// r2): also a kana whose voicing mark NFD or NFKD split off (か + U+3099
+// for が), so that decomposing keeps the gaps between ideographs.
+func ideoBefore(r2, r rune) bool {
+	return r >= 0 && isCJKIdeo(r) || (r == 0x3099 || r == 0x309A) && r2 >= 0 && isCJKIdeo(r2)
 }

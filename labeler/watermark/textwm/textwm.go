@@ -262,7 +262,7 @@ func candidates(text string, k *keyed, opts Options) ([]candidate, int) {
 		switch {
 		case gapAllowed(prev2, prev, next, opts.Markdown):
 			cost = 1
-		case prev >= 0 && next >= 0 && isCJKIdeo(prev) && isCJKIdeo(next):
+		case next >= 0 && ideoBefore(prev2, prev) && isCJKIdeo(next):
 			cost = 2
 		default:
 			return
@@ -432,12 +432,12 @@ func distinct(cs []candidate) int {
 // hasMarks reports whether text holds a mark character outside an
 // ideographic variation sequence, or a tag character after an ideograph.
 func hasMarks(text string) bool {
-	prev := rune(-1)
+	prev2, prev := rune(-1), rune(-1)
 	for _, r := range text {
-		if isMark(r) && !isIVSBase(prev) || isTag(r) && prev >= 0 && isCJKIdeo(prev) {
+		if isMark(r) && !isIVSBase(prev) || isTag(r) && ideoBefore(prev2, prev) {
 			return true
 		}
-		prev = r
+		prev2, prev = prev, r
 	}
 	return false
 }
@@ -454,7 +454,7 @@ func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 	var votes map[int]map[int]int
 	var buf []byte
 	walk(text, func(at int, prev2, prev, next rune, w *walker) {
-		tag := isTag(next) && prev >= 0 && isCJKIdeo(prev)
+		tag := isTag(next) && ideoBefore(prev2, prev)
 		if !tag && (!isMark(next) || isIVSBase(prev)) {
 			return
 		}
