@@ -37,30 +37,38 @@ func AppendSplices(dst, b []byte, edits []Splice) []byte {
 		}
 		return edits[i].End < edits[j].End
 	})
-	n := len(b)
-	for _, e := range edits {
-		n += len(e.Data) - (e.End - e.Start)
-	}
-	if cap(dst)-len(dst) < n {
-		// bytes.Join allocates the exact size without zeroing it first.
-		parts := make([][]byte, 0, 2*len(edits)+3)
-		parts = append(parts, dst)
-		pos := 0
-		for _, e := range edits {
-			parts = append(parts, b[pos:e.Start], e.Data)
-			pos = e.End
-		}
-		// Two parts at least: bytes.Join of one part would copy through append.
-		parts = append(parts, b[pos:], nil)
-		return bytes.Join(parts, nil)
-	}
+	parts := make([][]byte, 0, 2*len(edits)+1)
 	pos := 0
 	for _, e := range edits {
-		dst = append(dst, b[pos:e.Start]...)
-		dst = append(dst, e.Data...)
+		parts = append(parts, b[pos:e.Start], e.Data)
 		pos = e.End
 	}
-	return append(dst, b[pos:]...)
+	return AppendParts(dst, append(parts, b[pos:])...)
+}
+
+// AppendParts appends the parts to dst in order and returns the extended
+// buffer. When dst lacks the room it makes one allocation of the exact size
+// and fills it by copying, without zeroing it first (append and
+// slices.Grow zero new memory, a pass over a file-sized output that a copy
+// does not make).
+func AppendParts(dst []byte, parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if cap(dst)-len(dst) >= n {
+		for _, p := range parts {
+			dst = append(dst, p...)
+		}
+		return dst
+	}
+	// bytes.Join allocates the exact size without zeroing; with dst as the
+	// first part and an empty last one it always has two parts or more (with
+	// one it would copy through append).
+	all := make([][]byte, 0, len(parts)+2)
+	all = append(all, dst)
+	all = append(all, parts...)
+	return bytes.Join(append(all, nil), nil)
 }
 
 // Appender is implemented by codecs whose Write can write into a caller's

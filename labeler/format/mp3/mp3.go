@@ -56,7 +56,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -164,11 +163,10 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	}
 	if t == nil {
 		fr := newFrame(4, value)
-		out := slices.Grow(dst, 10+len(fr)+len(b))
-		out = append(out, "ID3\x04\x00\x00"...)
-		out = appendSyncsafe(out, len(fr))
-		out = append(out, fr...)
-		return append(out, b...), nil
+		head := make([]byte, 0, 10+len(fr))
+		head = append(head, "ID3\x04\x00\x00"...)
+		head = appendSyncsafe(head, len(fr))
+		return format.AppendParts(dst, append(head, fr...), b), nil
 	}
 	switch {
 	case t.major == 2:
@@ -209,28 +207,24 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	if size > maxTagSize {
 		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "ID3v2 tag would exceed 256 MiB"}
 	}
-	n := 10 + size + len(b) - t.end
-	if footer {
-		n += 10
-	}
-	out := slices.Grow(dst, n)
-	start := len(out)
-	out = append(out, b[:6]...)
+	// The new tag is built apart; the audio after it is copied once.
+	head := make([]byte, 0, 20+size)
+	head = append(head, b[:6]...)
 	if t.major == 3 {
 		// A v2.3 tag unsynchronised as a whole is written decoded, flag
 		// cleared: ffmpeg reads v2.3 frame sizes as stored sizes and
 		// misparses such tags, and no current player needs the scheme.
-		out[start+5] &^= flagUnsync
+		head[5] &^= flagUnsync
 	}
-	out = appendSyncsafe(out, size)
-	out = append(out, ext...)
-	out = append(out, frames...)
-	out = append(out, padding...)
+	head = appendSyncsafe(head, size)
+	head = append(head, ext...)
+	head = append(head, frames...)
+	head = append(head, padding...)
 	if footer {
-		out = append(out, "3DI"...)
-		out = append(out, out[start+3:start+10]...)
+		head = append(head, "3DI"...)
+		head = append(head, head[3:10]...)
 	}
-	return append(out, b[t.end:]...), nil
+	return format.AppendParts(dst, head, b[t.end:]), nil
 }
 
 // newFrame builds the TXXX:AIGC frame for a tag of version major.

@@ -264,7 +264,7 @@ func EncodePCM(orig []byte, p *PCM) ([]byte, error) {
 			out = appendRaw(out, orig, c)
 		}
 	}
-	return finishRIFF(out, 0, f)
+	return finishRIFF(out, f)
 }
 
 // encode writes the planar src interleaved into data, which holds exactly

@@ -184,12 +184,12 @@ func appendRaw(out, b []byte, c chunk) []byte {
 // maxRIFF is the largest RIFF size the 32-bit field can express.
 const maxRIFF = 1<<32 - 1
 
-// finishRIFF writes the RIFF size of the form built in out[start:] (header
-// included) and appends the bytes that followed the original form.
-func finishRIFF(out []byte, start int, f *riffFile) ([]byte, error) {
-	if int64(len(out)-start)-8 > maxRIFF {
+// finishRIFF writes the RIFF size of out (the form as built, header included)
+// and appends the bytes that followed the original form.
+func finishRIFF(out []byte, f *riffFile) ([]byte, error) {
+	if int64(len(out))-8 > maxRIFF {
 		return nil, &format.UnsupportedError{Format: format.WAV, Msg: "result exceeds the 4 GiB RIFF limit"}
 	}
-	binary.LittleEndian.PutUint32(out[start+4:start+8], uint32(len(out)-start-8))
+	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
 	return append(out, f.b[f.formEnd:]...), nil
 }

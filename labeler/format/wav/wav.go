@@ -50,7 +50,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"slices"
 	"strings"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
@@ -126,38 +125,47 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	}
 	pieces, at := strip(f)
 	payload := rec.Marshal()
-	out := slices.Grow(dst, outputSize(b, f, pieces, payload))
-	start := len(out)
-	out = append(out, b[:12]...)
+	// The output is listed as parts (new headers and chunks, slices of b)
+	// and copied once by format.AppendParts, which neither zeroes a new
+	// buffer nor allocates when dst has room.
+	hdr := append([]byte(nil), b[:12]...)
+	parts := make([][]byte, 0, 2*len(pieces)+6)
+	parts = append(parts, hdr)
+	pad := []byte{0}
 	for i, p := range pieces {
 		if i == at {
-			out = appendChunk(out, idAIGC, payload)
+			parts = append(parts, appendChunk(nil, idAIGC, payload))
 		}
 		if p.list != nil {
-			out = appendChunk(out, idList, p.list)
+			parts = append(parts, appendChunk(nil, idList, p.list))
+			continue
+		}
+		// As appendRaw: the chunk as it is, a streamed chunk's size fixed,
+		// a missing pad byte added.
+		c := p.c
+		if c.resized {
+			h := append([]byte(nil), b[c.off:c.off+8]...)
+			binary.LittleEndian.PutUint32(h[4:], uint32(c.size))
+			parts = append(parts, h, b[c.off+8:c.end()])
 		} else {
-			out = appendRaw(out, b, p.c)
+			parts = append(parts, b[c.off:c.end()])
+		}
+		if c.missingPad() {
+			parts = append(parts, pad)
 		}
 	}
 	if at == len(pieces) {
-		out = appendChunk(out, idAIGC, payload)
+		parts = append(parts, appendChunk(nil, idAIGC, payload))
 	}
-	return finishRIFF(out, start, f)
-}
-
-// outputSize is the number of bytes Write produces from pieces and payload,
-// so that it allocates once and AppendWrite not at all when dst has room.
-func outputSize(b []byte, f *riffFile, pieces []piece, payload []byte) int {
-	chunk := func(body int) int { return 8 + body + body%2 }
-	n := 12 + chunk(len(payload)) + len(b) - f.formEnd
-	for _, p := range pieces {
-		if p.list != nil {
-			n += chunk(len(p.list))
-		} else {
-			n += chunk(p.c.size)
-		}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
 	}
-	return n
+	if int64(n)-8 > maxRIFF {
+		return nil, &format.UnsupportedError{Format: format.WAV, Msg: "result exceeds the 4 GiB RIFF limit"}
+	}
+	binary.LittleEndian.PutUint32(hdr[4:8], uint32(n-8))
+	return format.AppendParts(dst, append(parts, b[f.formEnd:])...), nil
 }
 
 // ContentHash returns the SHA-256 defined in the package documentation.
