@@ -93,7 +93,7 @@ func parse(b []byte) (*file, error) {
 	if len(b) < 4 || b[0] != 0xFF || b[1] != markerSOI {
 		return nil, errorf(0, "missing SOI marker")
 	}
-	f := &file{}
+	f := &file{segs: make([]segment, 0, 16)} // room for a typical file's segments
 	pos := 2
 	for {
 		start := pos

@@ -201,6 +201,9 @@ func walk(packet []byte, next func() (tok xml.Token, off, end int, err error)) (
 			stack = append(stack, el)
 		case xml.CharData:
 			if n := len(stack); n > 0 && stack[n-1].kind != collectNone {
+				if stack[n-1].text.Len() == 0 {
+					stack[n-1].text.Grow(len(t)) // usually the only text: one allocation
+				}
 				stack[n-1].text.Write(t)
 			}
 			// Text of a record element may sit inside nested elements
@@ -623,6 +626,7 @@ func apply(b []byte, edits []edit) []byte {
 // quote character, which must be escaped too.
 func escape(s []byte, quote byte) string {
 	var b strings.Builder
+	b.Grow(len(s) + len(s)/4) // a record's quotes, when escaped, add about that
 	for _, c := range s {
 		switch {
 		case c == '&':
