@@ -1,6 +1,7 @@
 package explicit
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"math"
 
-	"github.com/disintegration/imaging"
 	"golang.org/x/image/font/sfnt"
 
 	labelfont "github.com/aigclabel/aigclabel/labeler/explicit/font"
@@ -266,11 +266,15 @@ func DrawImage(img image.Image, opts ImageOptions) (*image.NRGBA, Placement, err
 // label is drawn upright as viewers display it. The caller must write the
 // result with the orientation tag reset (or removed).
 func DecodeOriented(r io.Reader) (image.Image, error) {
-	img, err := imaging.Decode(r, imaging.AutoOrientation(true))
+	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("explicit: decode: %w", err)
 	}
-	return img, nil
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("explicit: decode: %w", err)
+	}
+	return orient(img, jpegOrientation(b)), nil
 }
 
 // luminance is WCAG relative luminance scaled to [0, 65535], from the
