@@ -1,9 +1,11 @@
 package imagewm
 
 import (
+	"crypto/sha256"
 	"image"
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
 )
@@ -90,8 +92,7 @@ func newDetector(img image.Image, key []byte) (*detector, float64) {
 		return nil, 0
 	}
 	ww, wh, f := workSize(b.Dx(), b.Dy(), workSide)
-	d := &detector{r: whiten(lumaPlane(img, ww, wh)), lay: newLayout(key)}
-	d.syncTemplate()
+	d := &detector{r: whiten(lumaPlane(img, ww, wh)), keyed: keyedFor(key)}
 	return d, f
 }
 
@@ -123,11 +124,49 @@ func whiten(y *plane) *plane {
 }
 
 type detector struct {
-	r   *plane
+	r *plane
+	*keyed
+}
+
+// keyed is what the detector derives from the key alone: the chip layout
+// and the sync template's spectra.
+type keyed struct {
 	lay *layout
 	// tre, tim hold the FFT of the sync template on the folded grid in each
 	// of the eight orientations (see orient), conjugated for correlation.
 	tre, tim [8][]float64
+}
+
+// keyedCache keeps the keyed data of the last few keys (by the key's
+// SHA-256, so no key is kept in memory): deriving it costs about as much as
+// the rest of the detection of a small image, and a detector mostly sees
+// one key.
+var (
+	keyedMu    sync.Mutex
+	keyedCache = map[[32]byte]*keyed{}
+)
+
+const keyedCacheSize = 4
+
+// keyedFor returns the keyed data for key, from the cache when it can. The
+// result is read-only.
+func keyedFor(key []byte) *keyed {
+	h := sha256.Sum256(key)
+	keyedMu.Lock()
+	k := keyedCache[h]
+	keyedMu.Unlock()
+	if k != nil {
+		return k
+	}
+	k = &keyed{lay: newLayout(key)}
+	k.syncTemplate()
+	keyedMu.Lock()
+	if len(keyedCache) >= keyedCacheSize {
+		clear(keyedCache)
+	}
+	keyedCache[h] = k
+	keyedMu.Unlock()
+	return k
 }
 
 // chipBins calls fn for each folded-grid bin (periodic) that chip (i, j)'s
@@ -148,7 +187,7 @@ func chipBins(i, j, dx, dy int, fn func(bin int, w float64)) {
 // in the eight orientations. Correlating the folded image with orientation
 // o of the template equals correlating orientation o^-1 of the image with
 // the template, so one FFT of the image serves all eight.
-func (d *detector) syncTemplate() {
+func (d *keyed) syncTemplate() {
 	n := foldSide * foldSide
 	t := make([]float64, n)
 	for k := 0; k < chips; k++ {
@@ -357,13 +396,15 @@ func (a *acfMap) blurred() *acfMap {
 	tmp := make([]float64, len(a.v))
 	for y := 0; y < h; y++ {
 		row, o := a.v[y*w:y*w+w], tmp[y*w:y*w+w]
-		for x := range row {
-			o[x] = (row[(x+w-1)%w] + 2*row[x] + row[(x+1)%w]) / 4
+		o[0] = (row[w-1] + 2*row[0] + row[1]) / 4
+		for x := 1; x < w-1; x++ {
+			o[x] = (row[x-1] + 2*row[x] + row[x+1]) / 4
 		}
+		o[w-1] = (row[w-2] + 2*row[w-1] + row[0]) / 4
 	}
 	b := &acfMap{w: w, h: h, cw: a.cw, ch: a.ch, v: make([]float64, len(a.v))}
 	for y := 0; y < h; y++ {
-		u, c, d := tmp[((y+h-1)%h)*w:], tmp[y*w:y*w+w], tmp[((y+1)%h)*w:]
+		u, c, d := tmp[((y+h-1)%h)*w:][:w], tmp[y*w:y*w+w], tmp[((y+1)%h)*w:][:w]
 		o := b.v[y*w : y*w+w]
 		for x := range o {
 			o[x] = (u[x] + 2*c[x] + d[x]) / 4

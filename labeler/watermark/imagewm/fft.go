@@ -28,6 +28,10 @@ type fft struct {
 	rev []int
 	cos []float64
 	sin []float64
+	// tc, ts hold each stage's twiddles contiguously (stage with butterfly
+	// span half starts at index half-1), so the inner loop reads them in
+	// order instead of with a stride.
+	tc, ts []float64
 }
 
 func newFFT(n int) *fft {
@@ -46,6 +50,13 @@ func newFFT(n int) *fft {
 	for i := range f.cos {
 		a := -2 * math.Pi * float64(i) / float64(n)
 		f.sin[i], f.cos[i] = math.Sincos(a)
+	}
+	f.tc, f.ts = make([]float64, max(n-1, 0)), make([]float64, max(n-1, 0))
+	for half := 1; half < n; half <<= 1 {
+		step := n / (2 * half)
+		for k := 0; k < half; k++ {
+			f.tc[half-1+k], f.ts[half-1+k] = f.cos[k*step], f.sin[k*step]
+		}
 	}
 	return f
 }
@@ -66,15 +77,16 @@ func (f *fft) transform(re, im []float64, inverse bool) {
 	}
 	for size := 2; size <= n; size <<= 1 {
 		half := size / 2
-		step := n / size
+		tc, ts := f.tc[half-1:half-1+half], f.ts[half-1:half-1+half]
 		for start := 0; start < n; start += size {
-			for k := 0; k < half; k++ {
-				c, s := f.cos[k*step], sgn*f.sin[k*step]
-				i, j := start+k, start+k+half
-				tr := float64(re[j]*c) - float64(im[j]*s)
-				ti := float64(re[j]*s) + float64(im[j]*c)
-				re[j], im[j] = re[i]-tr, im[i]-ti
-				re[i], im[i] = re[i]+tr, im[i]+ti
+			ar, ai := re[start:start+half], im[start:start+half]
+			br, bi := re[start+half:start+size], im[start+half:start+size]
+			for k := range ar {
+				c, s := tc[k], sgn*ts[k]
+				tr := float64(br[k]*c) - float64(bi[k]*s)
+				ti := float64(br[k]*s) + float64(bi[k]*c)
+				br[k], bi[k] = ar[k]-tr, ai[k]-ti
+				ar[k], ai[k] = ar[k]+tr, ai[k]+ti
 			}
 		}
 	}
