@@ -267,16 +267,26 @@ func runImage(cfg *config) error {
 		ssim     float64
 		mp       float64
 		embedCPU time.Duration
-		err      error
+		// detect ms/MP (CPU) on the marked image, its 75% crop and the
+		// unmarked original.
+		detMarked, detCrop, detOrig float64
+		err                         error
 	}
 	ms := make([]marked, len(imgs))
 	old := runtime.GOMAXPROCS(1)
 	for i, ci := range imgs {
 		id := rand.New(rand.NewPCG(uint64(i), 7)).Uint64()
-		runtime.GC()
-		t0 := cpuTime()
-		m, err := imagewm.Embed(ci.img, id, key, imagewm.Options{})
-		el := cpuTime() - t0
+		// The least CPU time of three runs: the VM is shared, and other
+		// processes only ever add to a run's time.
+		var m *image.NRGBA
+		var err error
+		el := time.Duration(math.MaxInt64)
+		for rep := 0; rep < 3; rep++ {
+			runtime.GC()
+			t0 := cpuTime()
+			m, err = imagewm.Embed(ci.img, id, key, imagewm.Options{})
+			el = min(el, cpuTime()-t0)
+		}
 		b := ci.img.Bounds()
 		mk := marked{name: ci.name, orig: ci.img, m: m, id: id, mp: float64(b.Dx()*b.Dy()) / 1e6, embedCPU: el, err: err}
 		if err == nil {
@@ -284,36 +294,56 @@ func runImage(cfg *config) error {
 		}
 		ms[i] = mk
 	}
-	// Detection CPU time on the marked image and a 75% crop (needs the search).
+	// Detection CPU time on the marked image, a 75% crop (needs the search)
+	// and the unmarked original (reads every lattice candidate), each the
+	// least of three runs.
 	var detCPU time.Duration
 	var detMPs float64
-	for _, mk := range ms {
+	for i := range ms {
+		mk := &ms[i]
 		if mk.err != nil {
 			continue
 		}
-		for _, a := range []func(image.Image) (image.Image, error){func(i image.Image) (image.Image, error) { return i, nil }, cropCentre(0.75)} {
-			in, _ := a(mk.m)
-			runtime.GC()
-			t0 := cpuTime()
-			imagewm.Detect(in, key)
-			detCPU += cpuTime() - t0
+		crop, _ := cropCentre(0.75)(mk.m)
+		for k, in := range []image.Image{mk.m, crop, mk.orig} {
+			el := time.Duration(math.MaxInt64)
+			for rep := 0; rep < 3; rep++ {
+				runtime.GC()
+				t0 := cpuTime()
+				imagewm.Detect(in, key)
+				el = min(el, cpuTime()-t0)
+			}
 			b := in.Bounds()
-			detMPs += float64(b.Dx()*b.Dy()) / 1e6
+			mp := float64(b.Dx()*b.Dy()) / 1e6
+			perMP := float64(el.Microseconds()) / 1000 / mp
+			switch k {
+			case 0:
+				mk.detMarked = perMP
+			case 1:
+				mk.detCrop = perMP
+			case 2:
+				mk.detOrig = perMP
+				continue // the mean below is over marked images and crops
+			}
+			detCPU += el
+			detMPs += mp
 		}
 	}
 	runtime.GOMAXPROCS(old)
 
-	fmt.Fprintln(out, "### Quality and speed per image\n\n| image | size | PSNR dB | SSIM | embed ms/MP (CPU) |\n|---|---|---|---|---|")
-	var sumP, minP, sumS, minS, embCPU, embMP float64
+	fmt.Fprintln(out, "### Quality and speed per image\n\nCPU ms per megapixel, one core, the least of three runs; detection on the marked image, its 75% centre crop, and the unmarked original.\n\n| image | size | PSNR dB | SSIM | embed ms/MP | detect ms/MP marked | crop 75% | unmarked |\n|---|---|---|---|---|---|---|---|")
+	var sumP, minP, sumS, minS, embCPU, embMP, maxDet, maxEmb float64
 	minP, minS = math.Inf(1), math.Inf(1)
 	n := 0
 	for _, mk := range ms {
 		b := mk.orig.Bounds()
 		if mk.err != nil {
-			fmt.Fprintf(out, "| %s | %dx%d | - | - | not embedded: %v |\n", mk.name, b.Dx(), b.Dy(), mk.err)
+			fmt.Fprintf(out, "| %s | %dx%d | - | - | not embedded: %v | | | |\n", mk.name, b.Dx(), b.Dy(), mk.err)
 			continue
 		}
-		fmt.Fprintf(out, "| %s | %dx%d | %.2f | %.4f | %.0f |\n", mk.name, b.Dx(), b.Dy(), mk.psnr, mk.ssim, float64(mk.embedCPU.Milliseconds())/mk.mp)
+		fmt.Fprintf(out, "| %s | %dx%d | %.2f | %.4f | %.0f | %.0f | %.0f | %.0f |\n", mk.name, b.Dx(), b.Dy(), mk.psnr, mk.ssim, float64(mk.embedCPU.Microseconds())/1000/mk.mp, mk.detMarked, mk.detCrop, mk.detOrig)
+		maxDet = math.Max(maxDet, math.Max(mk.detMarked, math.Max(mk.detCrop, mk.detOrig)))
+		maxEmb = math.Max(maxEmb, float64(mk.embedCPU.Microseconds())/1000/mk.mp)
 		sumP += mk.psnr
 		sumS += mk.ssim
 		minP = math.Min(minP, mk.psnr)
@@ -324,7 +354,7 @@ func runImage(cfg *config) error {
 	}
 	if n > 0 {
 		fmt.Fprintf(out, "\nPSNR mean %.2f dB, min %.2f dB; SSIM mean %.4f, min %.4f (targets: mean >= 42, min >= 40, SSIM >= 0.98).\n", sumP/float64(n), minP, sumS/float64(n), minS)
-		fmt.Fprintf(out, "Embed: %.0f ms per megapixel of CPU time (target <= 60). Detect: %.0f ms per megapixel of CPU time over the marked images and their 75%% crops (target <= 150).\n\n", 1000*embCPU/embMP, 1000*detCPU.Seconds()/detMPs)
+		fmt.Fprintf(out, "Embed: %.0f ms per megapixel of CPU time, at most %.0f on one image (target <= 60). Detect: %.0f ms per megapixel of CPU time over the marked images and their 75%% crops, at most %.0f on one image, marked, cropped or unmarked (target <= 150).\n\n", 1000*embCPU/embMP, maxEmb, 1000*detCPU.Seconds()/detMPs, maxDet)
 	}
 	mem := memory12MP(imgs[0].img, key)
 	fmt.Fprintf(out, "Memory, 12 MP (4000x3000) image: %s\n\n", mem)
