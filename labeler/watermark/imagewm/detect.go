@@ -281,13 +281,11 @@ func (d *detector) lattices() [][4]float64 {
 	}
 	acf := &acfMap{w: nw, h: nh, cw: cw, ch: ch, v: re}
 	acf.normalise()
-	if acfHP > 0 {
-		// Remove the autocorrelation's smooth background (host structure the
-		// spectral whitening left), so only sharp peaks score.
-		bg := boxBlurWrap(&plane{w: nw, h: nh, p: acf.v}, acfHP)
-		for i := range acf.v {
-			acf.v[i] -= bg.p[i]
-		}
+	// Remove the autocorrelation's smooth background (host structure the
+	// spectral whitening left), so only sharp peaks score.
+	bg := boxBlurWrap(&plane{w: nw, h: nh, p: acf.v}, acfHP)
+	for i := range acf.v {
+		acf.v[i] -= bg.p[i]
 	}
 	maxLag := min(0.48*float64(min(nw, nh)), 0.8*float64(min(cw, ch)))
 	pMax = min(pMax, maxLag)
@@ -426,7 +424,9 @@ func (a *acfMap) at(x, y float64) float64 {
 
 // lattice points scored (half-plane; the ACF is symmetric), and the half
 // points whose peaks would mean the true period is half the candidate's.
-var acfHP = 2
+// acfHP is the radius of the box mean subtracted from the
+// autocorrelation (its smooth background).
+const acfHP = 2
 
 var (
 	latticePts = halfPlanePts(4)
