@@ -243,7 +243,7 @@ func parseSM2Point(b []byte) (*sm2Pub, error) {
 		if x.Cmp(params.P) >= 0 {
 			return nil, errors.New("sign: SM2 public key: x out of range")
 		}
-		y = new(big.Int).ModSqrt(sm2Polynomial(x), params.P)
+		y = sm2Sqrt(sm2Polynomial(x))
 		if y == nil {
 			return nil, errors.New("sign: SM2 public key: x is not on the curve")
 		}

@@ -3,10 +3,11 @@ package sign
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -33,14 +34,30 @@ var (
 )
 
 // oidString renders DER object identifier contents in dotted form for error
-// messages.
+// messages (hex when they are not a valid encoding).
 func oidString(der []byte) string {
-	var oid asn1.ObjectIdentifier
-	s := cryptobyte.String(append([]byte{0x06, byte(len(der))}, der...))
-	if len(der) > 127 || !s.ReadASN1ObjectIdentifier(&oid) {
+	var arcs []string
+	var v uint64
+	for i, c := range der {
+		if v > 1<<56 || i == 0 && c == 0x80 || c == 0x80 && der[i-1]&0x80 == 0 {
+			return fmt.Sprintf("%x", der)
+		}
+		v = v<<7 | uint64(c&0x7f)
+		if c&0x80 != 0 {
+			continue
+		}
+		if arcs == nil { // the first subidentifier holds two arcs
+			first := min(v/40, 2)
+			arcs = append(arcs, strconv.FormatUint(first, 10))
+			v -= first * 40
+		}
+		arcs = append(arcs, strconv.FormatUint(v, 10))
+		v = 0
+	}
+	if len(der) == 0 || der[len(der)-1]&0x80 != 0 {
 		return fmt.Sprintf("%x", der)
 	}
-	return oid.String()
+	return strings.Join(arcs, ".")
 }
 
 // algorithmIdentifier reads an AlgorithmIdentifier: the OID contents and the

@@ -136,6 +136,19 @@ func sm2Polynomial(x *big.Int) *big.Int {
 	return y2.Mod(y2, p)
 }
 
+// sm2Sqrt returns a square root of a modulo p, or nil when there is none:
+// p ≡ 3 (mod 4), so a^((p+1)/4) is a root whenever one exists (big.Int's
+// ModSqrt would also bring Tonelli-Shanks into the browser module).
+func sm2Sqrt(a *big.Int) *big.Int {
+	p := sm2Params.P
+	e := new(big.Int).Add(p, bigOne)
+	y := new(big.Int).Exp(a, e.Rsh(e, 2), p)
+	if sq := new(big.Int).Mul(y, y); sq.Mod(sq, p).Cmp(new(big.Int).Mod(a, p)) != 0 {
+		return nil
+	}
+	return y
+}
+
 // sm2OnCurve reports whether (x, y) is a point of the curve (never the
 // point at infinity, which has no affine coordinates).
 func sm2OnCurve(x, y *big.Int) bool {

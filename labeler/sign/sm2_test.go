@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -259,4 +260,43 @@ func BenchmarkSM2Verify(b *testing.B) {
 			g.Sign(rand.Reader, msg, sm2.NewSM2SignerOption(true, []byte(DefaultSM2UID)))
 		}
 	})
+}
+
+// TestOIDStringAndSqrt checks the small helpers against encoding/asn1 and
+// big.Int.ModSqrt.
+func TestOIDStringAndSqrt(t *testing.T) {
+	for _, oid := range []asn1.ObjectIdentifier{{1, 2, 840, 10045, 2, 1}, {1, 2, 156, 10197, 1, 301}, {1, 3, 101, 112},
+		{2, 999, 3}, {0, 39}, {2, 16, 840, 1, 101, 3, 4, 2, 1}, {1, 2, 1 << 40}} {
+		der, err := asn1.Marshal(oid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := oidString(der[2:]); got != oid.String() {
+			t.Errorf("oidString(%x) = %s, want %s", der[2:], got, oid)
+		}
+	}
+	for _, bad := range [][]byte{nil, {0x80, 0x01}, {0x2a, 0x86}, {0x2a, 0x01, 0x80, 0x01}} {
+		if got := oidString(bad); strings.Contains(got, ".") {
+			t.Errorf("oidString(%x) = %s, want hex", bad, got)
+		}
+	}
+	p := sm2.P256().Params().P
+	for i := range 200 {
+		a := new(big.Int).SetBytes(newFixedReaderBytes("sqrt", i))
+		a.Mod(a, p)
+		want := new(big.Int).ModSqrt(a, p)
+		got := sm2Sqrt(a)
+		if (want == nil) != (got == nil) {
+			t.Fatalf("%x: root %v, ModSqrt %v", a, got, want)
+		}
+		if got != nil && got.Cmp(want) != 0 && new(big.Int).Sub(p, got).Cmp(want) != 0 {
+			t.Fatalf("%x: root %x, ModSqrt %x", a, got, want)
+		}
+	}
+}
+
+func newFixedReaderBytes(seed string, i int) []byte {
+	b := make([]byte, 32)
+	newFixedReader(seed + string(rune('a'+i%26)) + string(rune('a'+i/26))).Read(b)
+	return b
 }
