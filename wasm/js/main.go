@@ -23,7 +23,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"runtime/debug"
+	"runtime"
 	"strconv"
 	"syscall/js"
 
@@ -161,17 +161,16 @@ func parseJSON(b []byte) js.Value {
 	return js.Global().Get("JSON").Call("parse", string(b))
 }
 
-// version is the module's VCS revision when the build recorded one (builds
-// with -buildvcs=false do not), else its Go version.
+// revision is the source's VCS revision, which `make wasm` sets with
+// -ldflags=-X main.revision=... (reading it from the build info instead
+// would bring runtime/debug's build-info parser into the module).
+var revision string
+
+// version is the module's VCS revision when the build set one, else its Go
+// version.
 func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+	if revision != "" {
+		return revision
 	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			return s.Value
-		}
-	}
-	return bi.GoVersion
+	return runtime.Version()
 }
