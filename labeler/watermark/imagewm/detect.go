@@ -248,7 +248,7 @@ func (d *detector) lattices() [][4]float64 {
 	// it and mirror (realHalf2), likewise back to the (real, even)
 	// autocorrelation.
 	hw := nw/2 + 1
-	hr, hi := realHalf2(re, nw, nh, false)
+	hr, hi := realHalf2(re, nw, nh, ch, false)
 	for y := 0; y < nh; y++ {
 		my := (nh - y) & (nh - 1)
 		for x := 0; x < nw; x++ {
@@ -263,12 +263,13 @@ func (d *detector) lattices() [][4]float64 {
 	// Whiten the power spectrum against its local mean: the mark's comb of
 	// spectral lines stands out, the host's smooth spectrum flattens.
 	pl := &plane{w: nw, h: nh, p: re}
-	loc := boxBlurWrap(pl, 6)
+	loc, tmp := newPlane(nw, nh), newPlane(nw, nh)
+	boxBlurWrapTo(pl, loc, tmp, 6)
 	for i, v := range re {
 		q := v / (loc.p[i] + 1e-9)
 		re[i] = min(q, 30) // no single line dominates
 	}
-	hr, _ = realHalf2(re, nw, nh, true)
+	hr, _ = realHalf2(re, nw, nh, nh, true)
 	for y := 0; y < nh; y++ {
 		my := (nh - y) & (nh - 1)
 		for x := 0; x < nw; x++ {
@@ -283,7 +284,7 @@ func (d *detector) lattices() [][4]float64 {
 	acf.normalise()
 	// Remove the autocorrelation's smooth background (host structure the
 	// spectral whitening left), so only sharp peaks score.
-	bg := boxBlurWrap(&plane{w: nw, h: nh, p: acf.v}, acfHP)
+	bg := boxBlurWrapTo(&plane{w: nw, h: nh, p: acf.v}, loc, tmp, acfHP)
 	for i := range acf.v {
 		acf.v[i] -= bg.p[i]
 	}
@@ -292,7 +293,7 @@ func (d *detector) lattices() [][4]float64 {
 	if pMax < pMin {
 		return nil
 	}
-	blur := acf.blurred()
+	blur := acf.blurred(tmp.p)
 
 	type cand struct{ p, th, s float64 }
 	// Grid steps that move the farthest lattice point scored by about one
@@ -389,9 +390,9 @@ func (a *acfMap) normalise() {
 
 // blurred returns the map smoothed by a 3x3 binomial kernel, for the
 // coarse search grid.
-func (a *acfMap) blurred() *acfMap {
+// tmp is scratch of the map's size.
+func (a *acfMap) blurred(tmp []float64) *acfMap {
 	w, h := a.w, a.h
-	tmp := make([]float64, len(a.v))
 	for y := 0; y < h; y++ {
 		row, o := a.v[y*w:y*w+w], tmp[y*w:y*w+w]
 		o[0] = (row[w-1] + 2*row[0] + row[1]) / 4
@@ -813,18 +814,16 @@ func unorient(t []float64, o int) []float64 {
 	return out
 }
 
-// boxBlurWrap is boxBlur with periodic borders: a (2r+1)^2 box mean, rows
+// boxBlurWrapTo is boxBlur with periodic borders: a (2r+1)^2 box mean, rows
 // then columns, each with a running sum (the columns row by row, so memory
-// is read in order).
-func boxBlurWrap(p *plane, r int) *plane {
+// is read in order), into res, with tmp as scratch (res may be p).
+func boxBlurWrapTo(p, res, tmp *plane, r int) *plane {
 	w, h := p.w, p.h
-	tmp := newPlane(w, h)
 	for y := 0; y < h; y++ {
 		periodicBoxFast(p.p[y*w:y*w+w], tmp.p[y*w:y*w+w], r)
 	}
 	rh := min(r, (h-1)/2)
 	inv := 1 / float64(2*rh+1)
-	res := newPlane(w, h)
 	acc := make([]float64, w)
 	for k := -rh; k <= rh; k++ {
 		row := tmp.p[((k+h)%h)*w:][:w]

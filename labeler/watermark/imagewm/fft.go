@@ -134,12 +134,13 @@ func fftCols(re, im []float64, w, h, ncols int, inverse bool) {
 // transformed in pairs, one as the real and one as the imaginary part of a
 // complex row, and separated with Z[k] = A[k] + i B[k], conj Z[-k] = A[k] -
 // i B[k] (A, B Hermitian); only half the columns need the column pass.
-func realHalf2(a []float64, w, h int, inverse bool) ([]float64, []float64) {
+// Rows from rows on are known to be zero and skip the row pass.
+func realHalf2(a []float64, w, h, rows int, inverse bool) ([]float64, []float64) {
 	hw := w/2 + 1
 	hr, hi := make([]float64, hw*h), make([]float64, hw*h)
 	zr, zi := make([]float64, w), make([]float64, w)
 	fw := planFor(w)
-	for y := 0; y < h; y += 2 {
+	for y := 0; y < h && y < rows; y += 2 {
 		copy(zr, a[y*w:y*w+w])
 		copy(zi, a[(y+1)*w:(y+1)*w+w])
 		fw.transform(zr, zi, inverse)

@@ -18,7 +18,14 @@ func TestRealHalf2(t *testing.T) {
 		}
 		re, im := append([]float64(nil), a...), make([]float64, w*h)
 		fft2(re, im, w, h, inverse)
-		hr, hi := realHalf2(a, w, h, inverse)
+		rows := h
+		if !inverse { // the last rows zero: the row pass skips them
+			rows = h - 5
+			clear(a[rows*w:])
+		}
+		re, im = append([]float64(nil), a...), make([]float64, w*h)
+		fft2(re, im, w, h, inverse)
+		hr, hi := realHalf2(a, w, h, rows, inverse)
 		for y := 0; y < h; y++ {
 			for x := 0; x <= w/2; x++ {
 				k := y*(w/2+1) + x
