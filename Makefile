@@ -24,7 +24,10 @@ wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -gcflags=all=-l \
 	  -ldflags="-s -w -X main.revision=$$(git rev-parse HEAD 2>/dev/null)" -o web/static/aigclabel.wasm ./wasm/js
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/static/wasm_exec.js
-	gzip -9 -k -f web/static/aigclabel.wasm
+	# zopfli writes a smaller gzip stream than gzip -9 (4-5% here) that every
+	# gzip decoder reads; gzip -9 when it is not installed.
+	if command -v zopfli >/dev/null; then zopfli --i5 -c web/static/aigclabel.wasm > web/static/aigclabel.wasm.gz; \
+	else gzip -9 -k -f web/static/aigclabel.wasm; fi
 	if command -v brotli >/dev/null; then brotli -q 11 -f -o web/static/aigclabel.wasm.br web/static/aigclabel.wasm; fi
 
 ## wasi: the WASI module (GOOS=wasip1) the parity test runs under wazero
