@@ -1,58 +1,69 @@
 // Package audiowm is aigclabel's invisible audio watermark: blind (detection
-// needs no original), keyed, carrying the 64-bit watermark ID, and robust to
-// lossy coding (MP3, AAC), resampling, volume changes, low-pass filtering,
-// noise, cutting, and tempo or speed changes of a few percent.
+// needs no original), keyed, carrying the 64-bit watermark ID, readable from
+// any 5-second excerpt, and robust to lossy coding, resampling, volume
+// changes, low-pass filtering, noise, cutting, and tempo changes of a few
+// percent.
 //
 // # Mark
 //
 // All marking happens on a mono, 8 kHz, band-limited image of the signal,
 // so that the mark is the same whatever the file's rate and channels. That
-// image is cut into tiles: time slots of 1/4 s and 36 frequency bands of
-// 93.75 Hz between 375 Hz and 3750 Hz, a band that survives 64 kbit/s MP3,
-// a 4 kHz low-pass and telephone-rate resampling. A period of 16 slots
-// (4 s) holds 576 tiles; a keyed permutation makes 96 of them sync tiles and
-// spreads the 282 code bits of package payload over the other 480. Every
-// tile has a keyed sign (chip). The period repeats over the whole signal.
+// image is cut into time slots of 1/4 s and 72 parts of 46.9 Hz (3 bins of
+// a 64 ms STFT) between 375 Hz and 3750 Hz, a band that survives MP3, a
+// 4 kHz low-pass and telephone-rate resampling. Every four adjacent parts
+// form a unit, 18 per slot: its feature is the log ratio of the energies of
+// its outer and inner pairs, ln(E_A/E_B), with A the outer pair or the inner
+// one by a keyed choice. A and B have the same centre, so any gain, spectral
+// tilt, equaliser or low-pass leaves the feature.
 //
-// A tile's feature is the log ratio of the energies of its lower and upper
-// half-band, minus its mean over the five slots around it: held notes and
-// stationary noise keep that ratio, so the host largely cancels, and any
-// gain, equaliser or codec that treats 47 Hz neighbours alike leaves it. To
-// mark a tile, Embed scales its lower half-band by 1+a and its upper by 1-a
-// in a 64 ms STFT (a change of level that follows the signal, so the signal
-// masks it), with a = chip × code bit × strength × a masking weight that
-// grows where the tile is quiet against its neighbourhood (cheap in SNR,
-// hidden by the louder neighbours). The strength is informed: Embed reads
-// the host's own features, and a code bit whose tiles, summed over the whole
-// signal, already lean its way gets little, one the host opposes gets what
-// lifts it to a margin, and one that would cost too much is left to the
-// error correction; sync tiles get the strength of an unopposed bit. The margin is the largest whose predicted cost meets
-// the SNR floor (bisection); the difference is brought back to the file's
-// rate with a windowed-sinc filter, scaled to the floor exactly, and added
-// to every channel.
+// The 282 code bits of package payload (6 of them twice) fill the 16 × 18
+// units of a period of 16 slots (4 s), in a keyed order; the period repeats
+// over the whole signal, so any 5 seconds hold every unit at least once.
+//
+// A unit carries its bit by quantisation (dither modulation, QIM): its
+// feature is moved to the nearest point of the lattice Step·m + dither +
+// bit·Step/2, with a keyed dither per unit. Unlike spread spectrum, this
+// cancels the host: a unit reads right whatever the music does, and the
+// cost is set by Step alone (on average Step²/48 of the unit's energy at
+// most), not by how much the host disagrees. The change is a level change
+// of parts by at most Step/2 nat in energy (1.2 dB; 0.6 dB on average), split so
+// that the side with less energy moves most (which minimises the change's
+// energy), within the signal's own spectrum, where the signal masks it.
+// Embed makes it by scaling parts of a 64 ms STFT, measures the result with
+// the detector's own analysis and corrects twice (a window that straddles
+// slots or parts dilutes a change), brings the difference back to the
+// file's rate with a windowed-sinc filter and adds it to every channel.
 //
 // # Detection
 //
 // Detect takes the 8 kHz mono image, a short-time spectrum every 8 ms, and
-// half-band energies. For every time-scale factor between 0.975 and 1.025 in
-// steps of 0.0025 (tempo or speed changes), with band edges either kept
-// (tempo) or scaled too (speed), every slot offset (16 ms steps) and every
-// phase within the period, the sync tiles' normalised correlation scores
-// the alignment; the best MaxCandidates alignments are decoded by the
-// Viterbi decoder of package payload. Signals up to 40 s are searched
-// whole; longer ones in windows of 30 s every 15 s, so drift never
-// accumulates. The seconds whose tiles agree with the found payload are
-// reported as Segments.
+// part energies, each slot weighted by a trapezoid that rises and falls
+// over 64 ms (so that a slot shifted by a fraction of a frame changes
+// weights a little rather than taking in or leaving out whole frames). For
+// every time-scale factor between 0.975 and 1.025 in steps of 0.0025, with
+// part edges either kept (tempo) or scaled too (speed, to fractional bins),
+// every slot offset (8 ms steps) and every phase within the period, the fit
+// of all units to their lattices scores the alignment: a marked unit sits
+// on a lattice point, an unmarked or misaligned one anywhere, so the mark is
+// its own sync pattern. The best MaxCandidates alignments of a window are
+// refined (2 ms, scale ±0.00125) and decoded by the Viterbi decoder of
+// package payload, with soft values weighted by each unit's energy and
+// summed over repeated periods. Signals up to 12 s are searched whole;
+// longer ones in windows of 10 s every 5 s, so drift never accumulates, and
+// the soft values of the windows that sync are summed for one more decode.
+// Result.Segments are the seconds whose units correlate with the found
+// payload's codeword (z-score >= 3 under the best-synced window's alignment).
 //
 // # Strength and limits
 //
-// The mark's cost is set as an SNR floor (Options.SNR, default DefaultSNR
-// = 22 dB). At that strength the code's 282 bits need 10 to 30 s of audio,
-// depending on how steady it is (speech and held notes are easy, fast
-// changing notes hard). At 28 dB a decode needs about a minute, and at
-// 32 dB, the level below which a change of this kind is safely inaudible,
-// several minutes. Excerpts of 5 s do not carry enough of the code to
-// decode at any of these strengths, though they still correlate with it.
+// Options.SNR is a floor (default DefaultSNR = 32 dB): the mark is weakened
+// (scaled down), never strengthened, to meet it. At Step = 0.55 the mark
+// costs 31-36 dB on speech and music before that (more where much of the
+// energy lies outside the band). The features are narrow (3 bins, 1/4 s),
+// so what moves energy between neighbouring parts or slots reads as noise:
+// coarse coding (MP3 at 64 kbit/s fills or empties whole parts), a pitch
+// shift (speed change) that is not a whole number of bins, a limiter's fast
+// gain changes. Those are the attacks that still fail on some clips.
 //
 // # False positives
 //
@@ -60,17 +71,20 @@
 // payload.MaxBitErrors of the 282 hard decisions disagree with its codeword,
 // which an unmarked signal passes with probability at most
 // payload.FalsePositive(MaxBitErrors) ≈ 3.2e-10 per decode (union bound
-// over the 2^64 valid codewords). Detect makes at most MaxCandidates decodes
-// per window, and a minute holds at most four windows, so the bound is
-// 32 × 3.2e-10 ≈ 1e-8 per minute of audio. Result.Confidence is the number
-// of decodes made times payload.FalsePositive(BitErrors).
+// over the 2^64 valid codewords; an unmarked unit's place in its lattice
+// cell is uniform, so its sign is a fair coin). Detect makes at most
+// MaxCandidates decodes per window plus one for the sum; a minute holds at
+// most 12 windows, so the bound is 97 × 3.2e-10 ≈ 3.1e-8 per minute of
+// audio. Result.Confidence is the number of decodes made times
+// payload.FalsePositive(BitErrors).
 //
 // # Determinism
 //
 // Embed's output is bit-identical on every platform: it uses only +, -, *,
-// /, math.Sqrt, its own logarithm, and tables built with math.Sin and
-// math.Cos (pure Go on every port but s390x); products that feed sums are
-// converted explicitly so that no compiler fuses them.
+// /, math.Sqrt, math.Floor, its own logarithm (a table built with + - * /)
+// and exponential, and tables built with math.Sin and math.Cos (pure Go on
+// every port but s390x); products that feed sums are converted explicitly
+// so that no compiler fuses them.
 package audiowm
 
 import (
@@ -92,25 +106,28 @@ const (
 	detectHop      = 64   // STFT hop when detecting (8 ms)
 	slotsPerSecond = 4
 	periodSlots    = 16
-	bands          = 36
 	firstBin       = 24 // 375 Hz
-	binsPerBand    = 6  // 93.75 Hz
-	tilesPerPeriod = periodSlots * bands
-	halves         = 2 * bands // half-bands, 3 bins each
-	syncTiles      = 96
+	halfBins       = 3  // bins per part (46.9 Hz)
+	halves         = 72 // parts
+	units          = halves / 4
+	unitsPerPeriod = periodSlots * units
 	// framesPerSlot is the detection STFT frames per slot (250 ms / 8 ms).
 	framesPerSlot = float64(rate8) / detectHop / slotsPerSecond
 )
 
+// Step is the quantisation step of a unit's feature (nat): a unit's bit
+// reads right while attacks move its feature by less than Step/4.
+const Step = 0.55
+
 // DefaultSNR is the default minimum SNR of the marked signal against the
 // original, in dB.
-const DefaultSNR = 22.0
+const DefaultSNR = 32.0
 
 // MinDuration is the shortest signal, in seconds, that Embed marks and
 // Detect searches.
 const MinDuration = 2.0
 
-// MaxCandidates bounds the payload decodes per 8-second detection window.
+// MaxCandidates bounds the payload decodes per detection window.
 const MaxCandidates = 8
 
 // Rates outside [MinRate, MaxRate] Hz are refused.
@@ -160,41 +177,89 @@ type Result struct {
 	// payload this good (a false-positive probability; lower is surer).
 	// It is 1 when nothing was found.
 	Confidence float64 `json:"confidence"`
-	// BitErrors is the number of code bits (of 282) corrected in the best
-	// window.
+	// BitErrors is the number of code bits (of 282) corrected in the
+	// decode that found the payload.
 	BitErrors int `json:"bitErrors"`
 	// Segments are the seconds that carry the found payload, merged into
 	// runs; empty when nothing was found.
 	Segments []Segment `json:"segments,omitempty"`
 }
 
-// layout is the keyed arrangement of one period's tiles.
+// unit is one quantised feature of a period: the half-bands summed on its
+// A and B sides, its code bit and its dither.
+type unit struct {
+	a, b   [2]uint8
+	sign   float64 // +1 when A is the outer pair of parts, -1 when the inner
+	bit    int
+	dither float64 // in [0, Step)
+}
+
+// layout is the keyed arrangement of one period's units.
 type layout struct {
-	chip [tilesPerPeriod]float64 // ±1
-	bit  [tilesPerPeriod]int     // code bit index, or -1 for a sync tile
+	u [periodSlots][units]unit
 }
 
 func newLayout(key []byte) *layout {
 	l := &layout{}
-	s := payload.Keystream(key, "aigclabel audiowm v1 layout")
-	perm := s.Perm(tilesPerPeriod)
-	for i, t := range perm {
-		if i < syncTiles {
-			l.bit[t] = -1
-		} else {
-			l.bit[t] = (i - syncTiles) % payload.Bits
-		}
-	}
-	cs := payload.Keystream(key, "aigclabel audiowm v1 chips")
-	var b [tilesPerPeriod / 8]byte
-	cs.Read(b[:])
-	for t := range l.chip {
-		l.chip[t] = 1
-		if b[t/8]>>(t%8)&1 == 1 {
-			l.chip[t] = -1
+	bits := payload.Keystream(key, "aigclabel audiowm v2 bits").Perm(unitsPerPeriod)
+	ks := payload.Keystream(key, "aigclabel audiowm v2 units")
+	for q := range l.u {
+		for g := range l.u[q] {
+			u := &l.u[q][g]
+			// Four adjacent half-bands as A B B A or B A A B: A and B
+			// have the same centre, so a spectral tilt (a low-pass, an
+			// equaliser) leaves the feature.
+			h := uint8(4 * g)
+			var b [3]byte
+			ks.Read(b[:])
+			u.a, u.b, u.sign = [2]uint8{h, h + 3}, [2]uint8{h + 1, h + 2}, 1
+			if b[0]&1 == 1 {
+				u.a, u.b, u.sign = u.b, u.a, -1
+			}
+			u.bit = bits[q*units+g] % payload.Bits
+			u.dither = Step * float64(uint16(b[1])<<8|uint16(b[2])) / 65536
 		}
 	}
 	return l
+}
+
+// sides returns a unit's A and B energies from a slot's part energies.
+func (u *unit) sides(e *[halves]float64) (float64, float64) {
+	return e[u.a[0]] + e[u.a[1]], e[u.b[0]] + e[u.b[1]]
+}
+
+// outer returns the log ratio of the outer to the inner pair of parts of
+// unit group g (ln(E_A/E_B) times the unit's sign) and its weight.
+func outer(e *[halves]float64, g int, ref float64) (float64, float64) {
+	h := 4 * g
+	ea, eb := e[h]+e[h+3], e[h+1]+e[h+2]
+	wt := weight(ea, eb, ref)
+	if wt == 0 {
+		return 0, 0
+	}
+	return ln(ea / eb), wt
+}
+
+// frac returns x - floor(x).
+func frac(x float64) float64 { return x - math.Floor(x) }
+
+// position returns where feature f lies in the unit's lattice cell for bit 0,
+// in [0, 1): 0 is a bit-0 point, 0.5 a bit-1 point.
+func (u *unit) position(f float64) float64 { return frac(float64((f - u.dither) * (1 / Step))) }
+
+// soft maps a lattice position to a soft bit in [-1, 1]: +1 on a bit-1
+// point, -1 on a bit-0 point, 0 halfway.
+func soft(y float64) float64 { return 1 - 4*math.Abs(y-0.5) }
+
+// weight is a unit's reliability from its side energies, relative to the
+// mean part energy ref: near 1 for a unit of typical level, near 0
+// when either side is far quieter (noise or a codec rewrites it).
+func weight(ea, eb, ref float64) float64 {
+	if ea <= 0 || eb <= 0 || ref <= 0 {
+		return 0
+	}
+	hm := ea * eb / (ea + eb)
+	return hm / (hm + 0.05*ref)
 }
 
 // check validates the signal's shape common to Embed and Detect and
@@ -240,45 +305,10 @@ func mono8(samples [][]float32, rate int) []float64 {
 	return resample(m, rate, rate8, cutoff8, n8)
 }
 
-// features turns the half-band energies e[slot][2·band+half] of tiles
-// into their features: the log ratio of the lower to the upper half-band
-// (with ln, not math.Log, so Embed can use it and stay bit-identical
-// everywhere) minus its mean over the five slots around it, clipped to ±1. Steady sounds (held
-// notes, stationary noise) keep the ratio, so subtracting its local mean
-// removes most of the host and leaves the mark. Tiles with a silent half
-// give 0 (no information).
-func features(e [][halves]float64, d [][bands]float64) {
-	r := make([]float64, len(e))
-	ok := make([]bool, len(e))
-	for b := 0; b < bands; b++ {
-		for k := range e {
-			lo, hi := e[k][2*b], e[k][2*b+1]
-			ok[k] = lo > 1e-12 && hi > 1e-12
-			if ok[k] {
-				r[k] = ln(lo) - ln(hi)
-			}
-		}
-		for k := range e {
-			d[k][b] = 0
-			if !ok[k] {
-				continue
-			}
-			var s float64
-			n := 0
-			for j := max(k-2, 0); j < min(k+3, len(e)); j++ {
-				if ok[j] {
-					s += r[j]
-					n++
-				}
-			}
-			d[k][b] = max(-1, min(1, r[k]-s/float64(n)))
-		}
-	}
-}
-
-// ln is the natural logarithm of x > 0 to about 1e-12, from + - * / only
-// (math.Log has assembly on some ports that may differ in the last bit).
-func ln(x float64) float64 {
+// lnSeries is the natural logarithm of x > 0 to about 1e-12, from + - * /
+// only (math.Log has assembly on some ports that may differ in the last
+// bit); it builds lnTable.
+func lnSeries(x float64) float64 {
 	m, e := math.Frexp(x) // x = m·2^e, m in [0.5, 1)
 	if m < math.Sqrt2/2 {
 		m *= 2
@@ -293,4 +323,43 @@ func ln(x float64) float64 {
 		t = float64(t * s2)
 	}
 	return float64(2*sum) + float64(float64(e)*math.Ln2)
+}
+
+// lnBits is the number of mantissa bits that index lnTable.
+const lnBits = 10
+
+// lnTable holds ln(1 + i/2^lnBits) for i = 0..2^lnBits.
+var lnTable = func() []float64 {
+	t := make([]float64, 1<<lnBits+1)
+	for i := range t {
+		t[i] = lnSeries(1 + float64(i)/(1<<lnBits))
+	}
+	return t
+}()
+
+// ln is the natural logarithm of a positive normal x to about 2e-7 (the
+// features need far less), by table and linear interpolation: the same on
+// every platform, and cheap enough for the detector's search.
+func ln(x float64) float64 {
+	b := math.Float64bits(x)
+	e := int(b>>52&0x7ff) - 1023
+	const shift = 52 - lnBits
+	i := b >> shift & (1<<lnBits - 1)
+	fr := float64(b&(1<<shift-1)) * (1.0 / (1 << shift))
+	lo := lnTable[i]
+	return lo + float64(fr*(lnTable[i+1]-lo)) + float64(float64(e)*math.Ln2)
+}
+
+// exp is e^x for |x| <= 2 to about 1e-15, from + - * / only.
+func exp(x float64) float64 {
+	// e^x = (e^(x/8))^8; the series converges fast for |x/8| <= 1/4.
+	y := x / 8
+	t, sum := 1.0, 1.0
+	for k := 1; k <= 14; k++ {
+		t = float64(t*y) / float64(k)
+		sum += t
+	}
+	sum = float64(sum * sum)
+	sum = float64(sum * sum)
+	return float64(sum * sum)
 }

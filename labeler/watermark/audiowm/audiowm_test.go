@@ -17,7 +17,7 @@ func TestRoundTrip(t *testing.T) {
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%dHz_%dch", c.rate, c.ch), func(t *testing.T) {
 			t.Parallel()
-			orig := synth(c.rate, c.ch, 30, uint64(i))
+			orig := synth(c.rate, c.ch, 20, uint64(i))
 			m := clone(orig)
 			id := uint64(0x0123456789abcdef) ^ uint64(i)
 			if err := Embed(m, c.rate, id, DevKey, Options{}); err != nil {
@@ -39,7 +39,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestKeyAndUnmarked(t *testing.T) {
-	orig := synth(16000, 1, 20, 3)
+	orig := synth(16000, 1, 10, 3)
 	m := clone(orig)
 	if err := Embed(m, 16000, 42, DevKey, Options{}); err != nil {
 		t.Fatal(err)
@@ -216,9 +216,8 @@ func snrSame(a, b [][]float32) bool {
 	return true
 }
 
-// TestCorpus marks a real 44.1 kHz stereo music clip, written and read
-// back through the WAV codec as 16-bit PCM.
-func TestCorpus(t *testing.T) {
+// corpusClip reads the 30-s 44.1 kHz stereo music clip of the corpus.
+func corpusClip(t *testing.T) ([]byte, *wav.PCM) {
 	path := testenv.Corpus(t, "audio", "music_c2pa_mp3src_44k_stereo_30s.wav")
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -228,6 +227,13 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return raw, p
+}
+
+// TestCorpus marks a real 44.1 kHz stereo music clip, written and read
+// back through the WAV codec as 16-bit PCM.
+func TestCorpus(t *testing.T) {
+	raw, p := corpusClip(t)
 	orig := clone(p.Samples)
 	if err := Embed(p.Samples, p.Rate, 0x5eed, DevKey, Options{}); err != nil {
 		t.Fatal(err)
@@ -246,4 +252,34 @@ func TestCorpus(t *testing.T) {
 		t.Fatalf("%+v, %v", r, err)
 	}
 	t.Logf("bit errors %d, segments %v", r.BitErrors, r.Segments)
+}
+
+// TestExcerpts: 5-second excerpts of a marked corpus clip, cut anywhere
+// (not on slot boundaries), decode on their own, and their segments cover
+// them at 1-second resolution.
+func TestExcerpts(t *testing.T) {
+	_, p := corpusClip(t)
+	const id = 0x0ddba11
+	if err := Embed(p.Samples, p.Rate, id, DevKey, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, start := range []float64{0.37, 9.81, 24.6} {
+		t.Run(fmt.Sprint(start), func(t *testing.T) {
+			t.Parallel()
+			a, z := int(start*float64(p.Rate)), int((start+5)*float64(p.Rate))
+			ex := [][]float32{p.Samples[0][a:z], p.Samples[1][a:z]}
+			r, err := Detect(ex, p.Rate, DevKey)
+			if err != nil || !r.Found || r.Payload != id {
+				t.Fatalf("%+v, %v", r, err)
+			}
+			covered := 0.0
+			for _, g := range r.Segments {
+				covered += g.End - g.Start
+			}
+			if covered < 4 {
+				t.Errorf("segments %v cover %.0f of 5 s", r.Segments, covered)
+			}
+			t.Logf("bit errors %d, segments %v", r.BitErrors, r.Segments)
+		})
+	}
 }

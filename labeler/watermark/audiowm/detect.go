@@ -20,50 +20,89 @@ var scales = func() []float64 {
 
 // Detection windows, in detection frames (8 ms).
 const (
-	windowFrames = 3750 // 30 s
-	windowHop    = 1875 // 15 s
-	singleWindow = 5000 // signals up to 40 s are searched whole
-	offsetStep   = 2    // slot offsets searched, in frames
-	maxBin       = 250  // highest bin a scaled band reaches
+	windowFrames = 1250 // 10 s
+	windowHop    = 625  // 5 s, a whole number of slots
+	singleWindow = 1500 // signals up to 12 s are searched whole
+	coarseStep   = 1    // slot offsets searched first, in frames
+	// ramp is the rise and fall of a slot's weights over frames, in
+	// frames (64 ms).
+	ramp = 8
+	// minSync is the lattice fit a window's best alignment needs for its
+	// soft values to join the sum over windows (unmarked windows score
+	// about 4 at best).
+	minSync  = 6
+	fineStep = 0.25 // and then around the best, in frames
+	maxBin   = 250  // highest bin a scaled band reaches
 )
 
 // alignment is one hypothesis about where the slots are.
 type alignment struct {
-	score  float64 // sync correlation, about N(0,1) without a mark
-	scale  int     // index into scales
+	score  float64 // lattice fit, about N(0,1) without a mark
+	scale  float64 // slot duration relative to the marked signal's
 	speed  bool    // band edges scaled too
-	offset int     // first slot's start, frames after the window start
+	offset float64 // first slot's start, frames after the window start
 	phase  int     // period slot of the first slot
 }
 
 // spectrum is the detection STFT's power in bins 0..maxBin.
 type spectrum struct {
 	frames int
-	pow    [][maxBin]float64
+	pow    [][maxBin + 1]float64
 }
 
 func detectSpectrum(x8 []float64) *spectrum {
 	tf := newFFT(fftN)
 	win := hann(fftN)
 	nf := len(x8)/detectHop + 1
-	sp := &spectrum{frames: nf, pow: make([][maxBin]float64, nf)}
-	re, im := make([]float64, fftN), make([]float64, fftN)
-	for f := 0; f < nf; f++ {
-		start := f*detectHop - fftN/2
-		for i := range re {
-			j := start + i
-			v := 0.0
-			if j >= 0 && j < len(x8) {
-				v = x8[j] * win[i]
+	sp := &spectrum{frames: nf, pow: make([][maxBin + 1]float64, nf)}
+	transformPairs(x8, detectHop, nf, tf, win, func(f int, re, im []float64) {
+		for i := range sp.pow[f] {
+			xr, xi, yr, yi := split(re, im, i)
+			sp.pow[f][i] = float64(xr*xr) + float64(xi*xi)
+			if f+1 < nf {
+				sp.pow[f+1][i] = float64(yr*yr) + float64(yi*yi)
 			}
-			re[i], im[i] = v, 0
+		}
+	})
+	return sp
+}
+
+// transformPairs transforms the nf Hann-windowed frames of x centred on
+// multiples of hop two at a time: frame f in the real part and f+1 in the
+// imaginary part of one complex transform, which fn separates with split.
+func transformPairs(x []float64, hop, nf int, tf *fft, win []float64, fn func(f int, re, im []float64)) {
+	re, im := make([]float64, fftN), make([]float64, fftN)
+	for f := 0; f < nf; f += 2 {
+		frame(x, f*hop, win, re)
+		if f+1 < nf {
+			frame(x, (f+1)*hop, win, im)
+		} else {
+			clear(im)
 		}
 		tf.transform(re, im, false)
-		for i := range sp.pow[f] {
-			sp.pow[f][i] = re[i]*re[i] + im[i]*im[i]
-		}
+		fn(f, re, im)
 	}
-	return sp
+}
+
+// frame fills dst with the Hann-windowed frame of x centred at c.
+func frame(x []float64, c int, win, dst []float64) {
+	start := c - fftN/2
+	for i := range dst {
+		j := start + i
+		v := 0.0
+		if j >= 0 && j < len(x) {
+			v = float64(x[j] * win[i])
+		}
+		dst[i] = v
+	}
+}
+
+// split returns bin i of the transforms X and Y of two real frames from
+// the transform Z of x + iy: X = (Z[i] + conj Z[N-i])/2, Y = (Z[i] - conj
+// Z[N-i])/2i.
+func split(re, im []float64, i int) (xr, xi, yr, yi float64) {
+	k := (fftN - i) % fftN
+	return (re[i] + re[k]) / 2, (im[i] - im[k]) / 2, (im[i] + im[k]) / 2, (re[k] - re[i]) / 2
 }
 
 // window is the search state of one detection window.
@@ -71,49 +110,73 @@ type window struct {
 	sp     *spectrum
 	w0, w1 int // frames
 	l      *layout
-	cum    [halves][]float64
+	cum    [halves][]float64 // prefix sums of part energies over frames
+	cum2   [halves][]float64 // integrals of cum (piecewise linear)
+	fm     float64           // the band-edge factor of cum
+	ready  bool              // cum holds the sums for fm
 	e      [][halves]float64
-	d      [][bands]float64
-	starts []int
+	f, wt  [][units]float64 // outer log ratio and weight per slot and group
+	starts []float64
+	ref    float64 // mean part energy of the current tiles
+	fit    [][periodSlots][2]float64
 }
 
-// prepare fills w.cum with the prefix sums of band energies for a scale
-// and mode.
+// prepare fills w.cum with the prefix sums over frames of half-band
+// energies for a scale and mode. In speed mode the band edges move with the
+// pitch, to fractional bins: bin i is taken to cover [i, i+1).
 func (w *window) prepare(scale float64, speed bool) {
 	fm := 1.0
 	if speed {
 		fm = 1 / scale
 	}
+	if w.ready && w.fm == fm {
+		return // tempo scales share the band edges
+	}
+	w.ready, w.fm = true, fm
 	n := w.w1 - w.w0
-	const hb = binsPerBand / 2
+	var lo, hi [halves]int
+	var lof, hif [halves]float64
 	for b := 0; b < halves; b++ {
-		lo := int(math.Round(float64(firstBin+b*hb) * fm))
-		hi := int(math.Round(float64(firstBin+(b+1)*hb) * fm))
-		hi = min(hi, maxBin)
+		x0 := float64(firstBin+b*halfBins) * fm
+		x1 := float64(firstBin+(b+1)*halfBins) * fm
+		lo[b], hi[b] = int(x0), min(int(x1), maxBin)
+		lof[b], hif[b] = x0-float64(lo[b]), x1-float64(int(x1))
+		if hi[b] != int(x1) {
+			hif[b] = 0
+		}
 		if cap(w.cum[b]) < n+1 {
 			w.cum[b] = make([]float64, n+1)
+			w.cum2[b] = make([]float64, n+1)
 		}
-		c := w.cum[b][:n+1]
-		c[0] = 0
-		for f := 0; f < n; f++ {
+		w.cum[b] = w.cum[b][:n+1]
+		w.cum2[b] = w.cum2[b][:n+1]
+		w.cum[b][0], w.cum2[b][0] = 0, 0
+	}
+	for f := 0; f < n; f++ {
+		row := &w.sp.pow[w.w0+f]
+		for b := 0; b < halves; b++ {
 			var p float64
-			row := &w.sp.pow[w.w0+f]
-			for i := lo; i < hi; i++ {
+			for i := lo[b]; i < hi[b]; i++ {
 				p += row[i]
 			}
-			c[f+1] = c[f] + p
+			// E over [x0, x1) = bins lo..hi-1, minus the part of bin lo
+			// below x0, plus the part of bin hi below x1.
+			p += float64(hif[b]*row[hi[b]]) - float64(lof[b]*row[lo[b]])
+			w.cum[b][f+1] = w.cum[b][f] + p
+			w.cum2[b][f+1] = w.cum2[b][f] + (w.cum[b][f]+w.cum[b][f+1])/2
 		}
-		w.cum[b] = c
 	}
 }
 
-// tiles computes the features of the slots starting offset frames into the
-// window with the given scale (after prepare); it returns the slot count.
-func (w *window) tiles(scale float64, offset int) int {
-	n := w.w1 - w.w0
+// tiles computes the half-band energies of the slots starting offset
+// frames into the window with the given scale (after prepare); slot
+// boundaries fall between frames, where the prefix sums are interpolated.
+// It returns the slot count.
+func (w *window) tiles(scale, offset float64) int {
+	n := float64(w.w1 - w.w0)
 	w.starts = w.starts[:0]
 	for k := 0; ; k++ {
-		s := offset + int(math.Round(scale*framesPerSlot*float64(k)))
+		s := offset + float64(float64(scale*framesPerSlot)*float64(k))
 		if s > n {
 			break
 		}
@@ -125,70 +188,138 @@ func (w *window) tiles(scale float64, offset int) int {
 	}
 	if cap(w.e) < K {
 		w.e = make([][halves]float64, K)
-		w.d = make([][bands]float64, K)
 	}
-	w.e, w.d = w.e[:K], w.d[:K]
+	w.e = w.e[:K]
+	var tot float64
+	// at is the integral from 0 to x (in frames) of the prefix sum c, with
+	// c linear within a frame: frame f's energy is spread over [f, f+1).
+	at := func(c, c2 []float64, x float64) float64 {
+		i := int(x)
+		if i >= len(c)-1 {
+			return c2[len(c)-1] + float64((x-float64(len(c)-1))*c[len(c)-1])
+		}
+		fr := x - float64(i)
+		return c2[i] + float64(fr*c[i]) + float64(float64(fr*fr)*(c[i+1]-c[i]))/2
+	}
+	T := float64(ramp * scale)
 	for k := 0; k < K; k++ {
+		// A trapezoid over the slot, rising over T frames at the start
+		// and falling over T at the end: a slot shifted or stretched by a
+		// frame then changes weights a little instead of taking in or
+		// leaving out whole frames, whose energy in a narrow band varies
+		// much (and whose neighbours can be tens of dB louder).
 		a, z := w.starts[k], w.starts[k+1]
 		for b := 0; b < halves; b++ {
-			w.e[k][b] = w.cum[b][z] - w.cum[b][a]
+			c, c2 := w.cum[b], w.cum2[b]
+			v := (at(c, c2, z) - at(c, c2, z-T) - at(c, c2, a+T) + at(c, c2, a)) / T
+			w.e[k][b] = v
+			tot += v
 		}
 	}
-	features(w.e, w.d)
+	w.ref = tot / float64(K*halves)
+	if cap(w.f) < K {
+		w.f = make([][units]float64, K)
+		w.wt = make([][units]float64, K)
+	}
+	w.f, w.wt = w.f[:K], w.wt[:K]
+	for k := range w.e {
+		for g := 0; g < units; g++ {
+			w.f[k][g], w.wt[k][g] = outer(&w.e[k], g, w.ref)
+		}
+	}
 	return K
 }
 
-// syncScore is the normalised correlation of the sync tiles for a phase.
-func (w *window) syncScore(phase int) float64 {
-	var s, q float64
-	for k := range w.d {
-		row := (k + phase) % periodSlots * bands
-		for b, v := range w.d[k] {
-			if w.l.bit[row+b] < 0 {
-				s += w.l.chip[row+b] * v
-				q += v * v
-			}
+// read calls fn with the soft value and weight of every unit of slot k
+// read as period slot q.
+func (w *window) read(k, q int, fn func(u *unit, s, wt float64)) {
+	for g := range w.l.u[q] {
+		if wt := w.wt[k][g]; wt > 0 {
+			u := &w.l.u[q][g]
+			fn(u, soft(u.position(float64(u.sign*w.f[k][g]))), wt)
 		}
 	}
-	if q == 0 {
-		return 0
-	}
-	return s / math.Sqrt(q)
 }
 
-// soft returns the soft code bits for the current tiles and a phase.
-func (w *window) soft(phase int) []float64 {
-	soft := make([]float64, payload.Bits)
-	for k := range w.d {
-		row := (k + phase) % periodSlots * bands
-		for b, v := range w.d[k] {
-			if j := w.l.bit[row+b]; j >= 0 {
-				soft[j] += w.l.chip[row+b] * v
+// score returns the best phase's lattice fit of the current tiles: for
+// every phase, the weighted sum of |soft| - 1/2 (0 on average without a
+// mark, since the lattice position is then uniform) over its standard
+// deviation.
+func (w *window) score() (float64, int) {
+	K := len(w.e)
+	if cap(w.fit) < K {
+		w.fit = make([][periodSlots][2]float64, K)
+	}
+	w.fit = w.fit[:K]
+	for k := 0; k < K; k++ {
+		for q := 0; q < periodSlots; q++ {
+			var s1, s2 float64
+			for g := range w.l.u[q] {
+				wt := w.wt[k][g]
+				if wt == 0 {
+					continue
+				}
+				u := &w.l.u[q][g]
+				s1 += float64(wt * (math.Abs(soft(u.position(float64(u.sign*w.f[k][g])))) - 0.5))
+				s2 += float64(wt * wt)
 			}
+			w.fit[k][q] = [2]float64{s1, s2}
 		}
 	}
-	return soft
+	best, bp := math.Inf(-1), 0
+	for ph := 0; ph < periodSlots; ph++ {
+		var s1, s2 float64
+		for k := 0; k < K; k++ {
+			f := &w.fit[k][(k+ph)%periodSlots]
+			s1 += f[0]
+			s2 += f[1]
+		}
+		if s2 == 0 {
+			continue
+		}
+		// |soft| is uniform on [0, 1] without a mark: variance 1/12.
+		if sc := s1 / math.Sqrt(s2/12); sc > best {
+			best, bp = sc, ph
+		}
+	}
+	return best, bp
+}
+
+// soft adds the weighted soft code bits of the current tiles under a phase
+// to acc.
+func (w *window) soft(phase int, acc []float64) {
+	for k := range w.e {
+		w.read(k, (k+phase)%periodSlots, func(u *unit, s, wt float64) {
+			acc[u.bit] += float64(wt * s)
+		})
+	}
+}
+
+// apply prepares the tiles of an alignment.
+func (w *window) apply(al alignment) {
+	w.prepare(al.scale, al.speed)
+	w.tiles(al.scale, al.offset)
 }
 
 // search returns the window's best alignments, best first: the best offset
-// and phase for every scale and mode.
+// and phase for every scale and mode, with offsets searched coarsely; the
+// best MaxCandidates are then refined to a quarter of a frame and half the
+// scale step.
 func (w *window) search() []alignment {
 	var best []alignment
-	for si, s := range scales {
+	for _, s := range scales {
 		for _, speed := range []bool{false, true} {
 			if speed && s == 1 {
 				continue
 			}
 			w.prepare(s, speed)
 			top := alignment{score: math.Inf(-1)}
-			for o := 0; float64(o) < framesPerSlot; o += offsetStep {
-				if w.tiles(s, o) < periodSlots/2 {
+			for o := 0; float64(o) < framesPerSlot; o += coarseStep {
+				if w.tiles(s, float64(o)) < periodSlots/2 {
 					continue
 				}
-				for ph := 0; ph < periodSlots; ph++ {
-					if sc := w.syncScore(ph); sc > top.score {
-						top = alignment{score: sc, scale: si, speed: speed, offset: o, phase: ph}
-					}
+				if sc, ph := w.score(); sc > top.score {
+					top = alignment{score: sc, scale: s, speed: speed, offset: float64(o), phase: ph}
 				}
 			}
 			if !math.IsInf(top.score, -1) {
@@ -197,8 +328,29 @@ func (w *window) search() []alignment {
 		}
 	}
 	sort.SliceStable(best, func(i, j int) bool { return best[i].score > best[j].score })
+	for i := range best[:min(MaxCandidates, len(best))] {
+		al := &best[i]
+		c := *al
+		for _, ds := range fineScales {
+			s := c.scale + ds
+			w.prepare(s, c.speed)
+			for o := c.offset - coarseStep/2; o <= c.offset+coarseStep/2; o += fineStep {
+				if (ds == 0 && o == c.offset) || o < 0 || w.tiles(s, o) < periodSlots/2 {
+					continue
+				}
+				if sc, ph := w.score(); sc > al.score {
+					al.score, al.scale, al.offset, al.phase = sc, s, o, ph
+				}
+			}
+		}
+	}
+	sort.SliceStable(best, func(i, j int) bool { return best[i].score > best[j].score })
 	return best
 }
+
+// fineScales are the scale refinements tried around a candidate: drift
+// over a 10-s window stays below 2.5 ms.
+var fineScales = []float64{0, -0.00125, -0.000625, 0.000625, 0.00125}
 
 // windows splits nf frames into detection windows.
 func windows(nf int) [][2]int {
@@ -217,6 +369,82 @@ func windows(nf int) [][2]int {
 	return ws
 }
 
+// pick is a window and the alignment chosen in it.
+type pick struct {
+	w  *window
+	al alignment
+}
+
+// scan searches every window: it decodes each window's best candidates and
+// then the sum of every window's best soft values, and returns the result
+// (Found, Payload, BitErrors, Confidence), the summed soft values and the
+// alignment chosen per window.
+func scan(samples [][]float32, rate int, key []byte) (Result, []float64, []pick) {
+	sp := detectSpectrum(mono8(samples, rate))
+	l := newLayout(key)
+	res := Result{Confidence: 1, BitErrors: payload.Bits}
+	decodes := 0
+	var picks []pick
+	total := make([]float64, payload.Bits) // windows that sync
+	all := make([]float64, payload.Bits)   // every window
+	decode := func(soft []float64) bool {
+		id, be, ok := payload.Decode(soft)
+		decodes++
+		if ok && (!res.Found || be < res.BitErrors) {
+			res.Found, res.Payload, res.BitErrors = true, id, be
+		}
+		return ok
+	}
+	for _, r := range windows(sp.frames) {
+		w := &window{sp: sp, w0: r[0], w1: r[1], l: l}
+		cands := w.search()
+		if len(cands) == 0 {
+			continue
+		}
+		chosen := cands[0]
+		for i, al := range cands[:min(MaxCandidates, len(cands))] {
+			w.apply(al)
+			soft := make([]float64, payload.Bits)
+			w.soft(al.phase, soft)
+			if i == 0 {
+				for j, v := range soft {
+					all[j] += v
+					if al.score >= minSync {
+						total[j] += v
+					}
+				}
+			}
+			if decode(soft) {
+				chosen = al
+				break
+			}
+		}
+		picks = append(picks, pick{w, chosen})
+	}
+	if !synced(total) {
+		total = all
+	}
+	if len(picks) > 1 {
+		decode(total)
+	}
+	if !res.Found {
+		res.BitErrors = 0
+		return res, total, picks
+	}
+	res.Confidence = min(1, float64(decodes)*payload.FalsePositive(res.BitErrors))
+	return res, total, picks
+}
+
+// synced reports whether any window contributed to soft.
+func synced(soft []float64) bool {
+	for _, v := range soft {
+		if v != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Detect searches samples (planar channels of equal length) at rate Hz for
 // a mark made with key. It returns ErrTooShort, ErrRate, ErrChannels or
 // ErrNoKey for input it cannot search; unmarked or silent audio gives a
@@ -225,79 +453,50 @@ func Detect(samples [][]float32, rate int, key []byte) (Result, error) {
 	if _, err := check(samples, rate, key); err != nil {
 		return Result{Confidence: 1}, err
 	}
-	sp := detectSpectrum(mono8(samples, rate))
-	l := newLayout(key)
-	res := Result{Confidence: 1, BitErrors: payload.Bits}
-	decodes := 0
-	type pick struct {
-		w  *window
-		al alignment
-	}
-	var picks []pick
-	for _, r := range windows(sp.frames) {
-		w := &window{sp: sp, w0: r[0], w1: r[1], l: l}
-		cands := w.search()
-		if len(cands) == 0 {
-			continue
-		}
-		chosen := cands[0]
-		for _, al := range cands[:min(MaxCandidates, len(cands))] {
-			w.prepare(scales[al.scale], al.speed)
-			w.tiles(scales[al.scale], al.offset)
-			id, be, ok := payload.Decode(w.soft(al.phase))
-			decodes++
-			if !ok {
-				continue
-			}
-			chosen = al
-			if !res.Found || be < res.BitErrors {
-				res.Found, res.Payload, res.BitErrors = true, id, be
-			}
-			break
-		}
-		picks = append(picks, pick{w, chosen})
-	}
+	res, _, picks := scan(samples, rate, key)
 	if !res.Found {
-		res.BitErrors = 0
 		return res, nil
 	}
-	res.Confidence = min(1, float64(decodes)*payload.FalsePositive(res.BitErrors))
 
-	// Localisation: per second, the share of data tiles whose sign agrees
-	// with the payload's codeword under each window's alignment.
+	// Localisation: per second, the weighted correlation of the units'
+	// soft values with the payload's codeword, as a z-score (a soft value
+	// is uniform on [-1, 1] without the mark: variance 1/3), read under the
+	// alignment of the best-synced window that covers the second.
 	code := payload.Encode(res.Payload)
-	secs := int(float64(sp.frames)*detectHop/rate8) + 1
-	agree, total := make([]int, secs), make([]int, secs)
+	n := len(samples[0])
+	secs := (n + rate - 1) / rate
+	z := make([]float64, secs)
+	best := make([]float64, secs)
+	for i := range best {
+		best[i] = math.Inf(-1)
+	}
 	for _, p := range picks {
 		w, al := p.w, p.al
-		s := scales[al.scale]
-		w.prepare(s, al.speed)
-		w.tiles(s, al.offset)
-		for k := range w.d {
-			mid := w.w0 + (w.starts[k]+w.starts[k+1])/2
+		w.apply(al)
+		sw, w2 := make([]float64, secs), make([]float64, secs)
+		for k := range w.e {
+			mid := w.w0 + int((w.starts[k]+w.starts[k+1])/2)
 			sec := mid * detectHop / rate8
 			if sec >= secs {
 				continue
 			}
-			row := (k + al.phase) % periodSlots * bands
-			for b, v := range w.d[k] {
-				j := w.l.bit[row+b]
-				if j < 0 || v == 0 {
-					continue
+			w.read(k, (k+al.phase)%periodSlots, func(u *unit, s, wt float64) {
+				if code[u.bit] == 0 {
+					s = -s
 				}
-				want := w.l.chip[row+b]
-				if code[j] == 0 {
-					want = -want
-				}
-				total[sec]++
-				if want*v > 0 {
-					agree[sec]++
-				}
+				sw[sec] += float64(wt * s)
+				w2[sec] += float64(wt * wt)
+			})
+		}
+		for sec := range sw {
+			if w2[sec] > 0 && al.score > best[sec] {
+				best[sec] = al.score
+				z[sec] = sw[sec] / math.Sqrt(w2[sec]/3)
 			}
 		}
 	}
-	for sec := range total {
-		if total[sec] < 32 || float64(agree[sec]) < 0.62*float64(total[sec]) {
+	for sec := range z {
+		if z[sec] < 3 {
 			continue
 		}
 		if n := len(res.Segments); n > 0 && res.Segments[n-1].End == float64(sec) {
@@ -309,28 +508,13 @@ func Detect(samples [][]float32, rate int, key []byte) (Result, error) {
 	return res, nil
 }
 
-// SoftBits returns the raw soft code bits read under the best alignment of
-// the best window (positive means 1), for measuring how much of the mark
+// SoftBits returns the raw soft code bits read under each window's best
+// alignment, summed (positive means 1), for measuring how much of the mark
 // survives an attack; nil if the input cannot be searched.
 func SoftBits(samples [][]float32, rate int, key []byte) []float64 {
 	if _, err := check(samples, rate, key); err != nil {
 		return nil
 	}
-	sp := detectSpectrum(mono8(samples, rate))
-	l := newLayout(key)
-	var soft []float64
-	bestScore := math.Inf(-1)
-	for _, r := range windows(sp.frames) {
-		w := &window{sp: sp, w0: r[0], w1: r[1], l: l}
-		cands := w.search()
-		if len(cands) == 0 || cands[0].score <= bestScore {
-			continue
-		}
-		al := cands[0]
-		bestScore = al.score
-		w.prepare(scales[al.scale], al.speed)
-		w.tiles(scales[al.scale], al.offset)
-		soft = w.soft(al.phase)
-	}
-	return soft
+	_, total, _ := scan(samples, rate, key)
+	return total
 }

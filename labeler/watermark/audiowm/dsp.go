@@ -115,7 +115,9 @@ func kernelAt(u float64) float64 {
 
 // resample converts x from rate from to rate to (both in Hz) with a
 // band limit of cutoff Hz (below half of both rates), starting at the same
-// instant; it returns n samples.
+// instant; it returns n samples. When the rates' ratio has few phases (as
+// between the common rates) the kernel is tabulated per phase first: the
+// same weights, summed in the same order, so the same output.
 func resample(x []float64, from, to int, cutoff float64, n int) []float64 {
 	y := make([]float64, n)
 	if from == to {
@@ -125,11 +127,22 @@ func resample(x []float64, from, to int, cutoff float64, n int) []float64 {
 	ratio := 2 * cutoff / float64(from) // zero crossings per input sample
 	gain := ratio
 	half := int(kernelZeros/ratio) + 1
+	taps := 2*half + 1
+	phases := to / gcd(from, to)
+	var table []float64
+	if phases*taps <= 1<<20 && phases <= n {
+		table = make([]float64, phases*taps)
+		for p := 0; p < phases; p++ {
+			frac := float64(int64(p)*int64(from)%int64(to)) / float64(to)
+			for t := 0; t < taps; t++ {
+				table[p*taps+t] = kernelAt(float64((float64(t-half) - frac) * ratio))
+			}
+		}
+	}
 	for m := range y {
 		// Input position of output m: m*from/to, split exactly.
 		num := int64(m) * int64(from)
 		k0 := int(num / int64(to))
-		frac := float64(num%int64(to)) / float64(to)
 		lo, hi := k0-half, k0+half+1
 		if lo < 0 {
 			lo = 0
@@ -138,11 +151,26 @@ func resample(x []float64, from, to int, cutoff float64, n int) []float64 {
 			hi = len(x)
 		}
 		var s float64
-		for k := lo; k < hi; k++ {
-			u := float64((float64(k-k0) - frac) * ratio)
-			s += float64(x[k] * kernelAt(u))
+		if table != nil {
+			w := table[(m%phases)*taps : (m%phases+1)*taps]
+			for k := lo; k < hi; k++ {
+				s += float64(x[k] * w[k-k0+half])
+			}
+		} else {
+			frac := float64(num%int64(to)) / float64(to)
+			for k := lo; k < hi; k++ {
+				u := float64((float64(k-k0) - frac) * ratio)
+				s += float64(x[k] * kernelAt(u))
+			}
 		}
 		y[m] = float64(s * gain)
 	}
 	return y
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

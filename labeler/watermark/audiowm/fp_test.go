@@ -9,10 +9,10 @@ import (
 // TestFalsePositiveBound checks the documented per-minute bound: the
 // decodes a minute of audio can cost, times the per-decode bound.
 func TestFalsePositiveBound(t *testing.T) {
-	// A minute is searched as one window (up to 40 s) or windows every
-	// windowHop frames; count them for a 60-s signal.
+	// A minute is searched in windows every windowHop frames, each with up
+	// to MaxCandidates decodes, plus one decode of their sum.
 	nf := 60*rate8/detectHop + 1
-	decodes := len(windows(nf)) * MaxCandidates
+	decodes := len(windows(nf))*MaxCandidates + 1
 	p := float64(decodes) * payload.FalsePositive(payload.MaxBitErrors)
 	t.Logf("%d windows per minute, %d decodes, bound %.2g per minute", len(windows(nf)), decodes, p)
 	if p > 1e-6 {
