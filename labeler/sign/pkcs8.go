@@ -8,13 +8,10 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // PKCS #8 (RFC 5208/5958) and SubjectPublicKeyInfo (RFC 5280) for the two
-// key types, read and written with cryptobyte. Both are fixed layouts, so
+// key types, read and written with der.go. Both are fixed layouts, so
 // crypto/x509 (which would bring RSA, DSA, every NIST curve and net into the
 // browser module) is not needed, nor gmsm/smx509, which does not build for
 // WASM. The reading is as lenient as crypto/x509's and encoding/asn1's (extra
@@ -26,11 +23,6 @@ var (
 	oidECPublicKey = []byte{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}       // 1.2.840.10045.2.1
 	oidSM2Curve    = []byte{0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d} // 1.2.156.10197.1.301
 	oidEd25519     = []byte{0x2b, 0x65, 0x70}                               // 1.3.101.112
-)
-
-var (
-	tagCurve  = cbasn1.Tag(0).Constructed().ContextSpecific() // ECPrivateKey parameters [0]
-	tagPublic = cbasn1.Tag(1).Constructed().ContextSpecific() // ECPrivateKey publicKey [1]
 )
 
 // oidString renders DER object identifier contents in dotted form for error
@@ -62,43 +54,42 @@ func oidString(der []byte) string {
 
 // algorithmIdentifier reads an AlgorithmIdentifier: the OID contents and the
 // whole parameters element (nil when absent).
-func algorithmIdentifier(s *cryptobyte.String) (oid, params []byte, ok bool) {
-	var ai cryptobyte.String
-	if !s.ReadASN1(&ai, cbasn1.SEQUENCE) || !ai.ReadASN1((*cryptobyte.String)(&oid), cbasn1.OBJECT_IDENTIFIER) {
+func algorithmIdentifier(d *der) (oid, params []byte, ok bool) {
+	ai, ok := d.read(tagSequence)
+	if !ok {
 		return nil, nil, false
 	}
-	if !ai.Empty() {
-		var tag cbasn1.Tag
-		if !ai.ReadAnyASN1Element((*cryptobyte.String)(&params), &tag) {
+	if oid, ok = ai.read(tagOID); !ok {
+		return nil, nil, false
+	}
+	if len(ai) > 0 {
+		if params, ok = ai.readAny(); !ok {
 			return nil, nil, false
 		}
 	}
 	return oid, params, true
 }
 
-// addAlgorithmIdentifier writes an AlgorithmIdentifier with the optional
+// algorithmIdentifierDER writes an AlgorithmIdentifier with the optional
 // named-curve parameter.
-func addAlgorithmIdentifier(b *cryptobyte.Builder, oid, curve []byte) {
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(oid) })
-		if curve != nil {
-			b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(curve) })
-		}
-	})
+func algorithmIdentifierDER(oid, curve []byte) []byte {
+	if curve == nil {
+		return tlv(tagSequence, tlv(tagOID, oid))
+	}
+	return tlv(tagSequence, tlv(tagOID, oid), tlv(tagOID, curve))
 }
 
 // namedCurve reads the parameters element as a named-curve OID.
 func namedCurve(params []byte) ([]byte, bool) {
-	var oid cryptobyte.String
-	s := cryptobyte.String(params)
-	return oid, s.ReadASN1(&oid, cbasn1.OBJECT_IDENTIFIER)
+	d := der(params)
+	return d.read(tagOID)
 }
 
 // bitStringBytes reads a BIT STRING with encoding/asn1's checks on the
 // padding bits and returns its bytes.
-func bitStringBytes(s *cryptobyte.String) ([]byte, bool) {
-	var bs cryptobyte.String
-	if !s.ReadASN1(&bs, cbasn1.BIT_STRING) || len(bs) == 0 {
+func bitStringBytes(d *der) ([]byte, bool) {
+	bs, ok := d.read(tagBitString)
+	if !ok || len(bs) == 0 {
 		return nil, false
 	}
 	pad := bs[0]
@@ -117,46 +108,35 @@ func uncompressed(pub *sm2Pub) []byte {
 }
 
 func marshalPKCS8(k PrivateKey) ([]byte, error) {
-	var b cryptobyte.Builder
 	switch k.alg {
 	case Ed25519:
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1Int64(0)
-			addAlgorithmIdentifier(b, oidEd25519, nil)
-			b.AddASN1(cbasn1.OCTET_STRING, func(b *cryptobyte.Builder) {
-				b.AddASN1OctetString(k.ed.Seed())
-			})
-		})
+		return tlv(tagSequence, derInt(0), algorithmIdentifierDER(oidEd25519, nil),
+			tlv(tagOctetString, tlv(tagOctetString, k.ed.Seed()))), nil
 	case SM2:
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1Int64(0)
-			addAlgorithmIdentifier(b, oidECPublicKey, oidSM2Curve)
-			b.AddASN1(cbasn1.OCTET_STRING, func(b *cryptobyte.Builder) {
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ECPrivateKey
-					b.AddASN1Int64(1)
-					b.AddASN1OctetString(k.sm.D.FillBytes(make([]byte, 32)))
-					b.AddASN1(tagPublic, func(b *cryptobyte.Builder) {
-						b.AddASN1BitString(uncompressed(&k.sm.sm2Pub))
-					})
-				})
-			})
-		})
-	default:
-		return nil, fmt.Errorf("%w %q", ErrUnknownAlg, k.alg)
+		ec := tlv(tagSequence, derInt(1), tlv(tagOctetString, k.sm.D.FillBytes(make([]byte, 32))),
+			tlv(tagPublic, bitString(uncompressed(&k.sm.sm2Pub))))
+		return tlv(tagSequence, derInt(0), algorithmIdentifierDER(oidECPublicKey, oidSM2Curve), tlv(tagOctetString, ec)), nil
 	}
-	return b.Bytes()
+	return nil, fmt.Errorf("%w %q", ErrUnknownAlg, k.alg)
 }
 
-func parsePKCS8(der []byte) (PrivateKey, error) {
-	var info cryptobyte.String
-	var version int64
-	var priv cryptobyte.String
-	in := cryptobyte.String(der)
-	if !in.ReadASN1(&info, cbasn1.SEQUENCE) || !in.Empty() || !info.ReadASN1Integer(&version) {
+func parsePKCS8(b []byte) (PrivateKey, error) {
+	in := der(b)
+	info, ok := in.read(tagSequence)
+	if ok && len(in) == 0 {
+		_, ok = info.smallInt() // the version, not checked (as crypto/x509)
+	} else {
+		ok = false
+	}
+	if !ok {
 		return PrivateKey{}, errors.New("not a PKCS #8 private key")
 	}
 	algo, params, ok := algorithmIdentifier(&info)
-	if !ok || !info.ReadASN1(&priv, cbasn1.OCTET_STRING) {
+	var priv der
+	if ok {
+		priv, ok = info.read(tagOctetString)
+	}
+	if !ok {
 		return PrivateKey{}, errors.New("not a PKCS #8 private key")
 	}
 	switch {
@@ -164,8 +144,8 @@ func parsePKCS8(der []byte) (PrivateKey, error) {
 		if len(params) != 0 {
 			return PrivateKey{}, errors.New("invalid Ed25519 private key parameters")
 		}
-		var seed cryptobyte.String
-		if !priv.ReadASN1(&seed, cbasn1.OCTET_STRING) {
+		seed, ok := priv.read(tagOctetString)
+		if !ok {
 			return PrivateKey{}, errors.New("invalid Ed25519 private key")
 		}
 		if len(seed) != ed25519.SeedSize {
@@ -181,13 +161,20 @@ func parsePKCS8(der []byte) (PrivateKey, error) {
 		}
 		// ECPrivateKey (RFC 5915): version 1, the scalar, optional [0]
 		// parameters and [1] public key.
-		var ec, d, tagged cryptobyte.String
-		var ecVersion int64
-		var present bool
-		var pub []byte
 		malformed := errors.New("malformed SEC 1 EC private key")
-		if !priv.ReadASN1(&ec, cbasn1.SEQUENCE) || !priv.Empty() || !ec.ReadASN1Integer(&ecVersion) || ecVersion != 1 ||
-			!ec.ReadASN1(&d, cbasn1.OCTET_STRING) || !ec.ReadOptionalASN1(&tagged, &present, tagCurve) {
+		ec, ok := priv.read(tagSequence)
+		var ecVersion int64
+		if ok && len(priv) == 0 {
+			ecVersion, ok = ec.smallInt()
+		}
+		var d der
+		if ok && ecVersion == 1 {
+			d, ok = ec.read(tagOctetString)
+		} else {
+			ok = false
+		}
+		tagged, present, ok2 := ec.readOptional(tagCurve)
+		if !ok || !ok2 {
 			return PrivateKey{}, malformed
 		}
 		if present {
@@ -199,7 +186,8 @@ func parsePKCS8(der []byte) (PrivateKey, error) {
 				curve = named
 			}
 		}
-		if !ec.ReadOptionalASN1(&tagged, &present, tagPublic) {
+		var pub []byte
+		if tagged, present, ok = ec.readOptional(tagPublic); !ok {
 			return PrivateKey{}, malformed
 		}
 		if present {
@@ -237,30 +225,21 @@ func sm2FromScalar(dBytes, pubBytes []byte) (PrivateKey, error) {
 }
 
 func marshalSPKI(p PublicKey) ([]byte, error) {
-	var b cryptobyte.Builder
 	switch p.alg {
 	case Ed25519:
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			addAlgorithmIdentifier(b, oidEd25519, nil)
-			b.AddASN1BitString(p.ed)
-		})
+		return tlv(tagSequence, algorithmIdentifierDER(oidEd25519, nil), bitString(p.ed)), nil
 	case SM2:
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			addAlgorithmIdentifier(b, oidECPublicKey, oidSM2Curve)
-			b.AddASN1BitString(uncompressed(p.sm))
-		})
-	default:
-		return nil, fmt.Errorf("%w %q", ErrUnknownAlg, p.alg)
+		return tlv(tagSequence, algorithmIdentifierDER(oidECPublicKey, oidSM2Curve), bitString(uncompressed(p.sm))), nil
 	}
-	return b.Bytes()
+	return nil, fmt.Errorf("%w %q", ErrUnknownAlg, p.alg)
 }
 
 // parseSM2SPKI reads a DER SubjectPublicKeyInfo holding an SM2 point
 // (id-ecPublicKey with the SM2 curve, or the SM2 OID as algorithm).
-func parseSM2SPKI(der []byte) (*sm2Pub, error) {
-	var s cryptobyte.String
-	in := cryptobyte.String(der)
-	if !in.ReadASN1(&s, cbasn1.SEQUENCE) || !in.Empty() {
+func parseSM2SPKI(b []byte) (*sm2Pub, error) {
+	in := der(b)
+	s, ok := in.read(tagSequence)
+	if !ok || len(in) != 0 {
 		return nil, errors.New("sign: SM2 public key: malformed SubjectPublicKeyInfo")
 	}
 	algo, params, ok := algorithmIdentifier(&s)

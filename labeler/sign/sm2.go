@@ -10,8 +10,6 @@ import (
 
 	"github.com/emmansun/gmsm/ecdh"
 	"github.com/emmansun/gmsm/sm3"
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // SM2 signatures (GB/T 32918.2-2016, sections 6 and 7).
@@ -283,11 +281,16 @@ func parseSM2Sig(sig []byte) (r, s *big.Int, err error) {
 	if len(sig) == 64 {
 		return new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]), nil
 	}
-	var inner cryptobyte.String
+	in := der(sig)
+	inner, ok := in.read(tagSequence)
 	var rb, sb []byte
-	in := cryptobyte.String(sig)
-	if !in.ReadASN1(&inner, cbasn1.SEQUENCE) || !in.Empty() ||
-		!inner.ReadASN1Integer(&rb) || !inner.ReadASN1Integer(&sb) || !inner.Empty() {
+	if ok && len(in) == 0 {
+		rb, ok = inner.unsigned()
+	}
+	if ok {
+		sb, ok = inner.unsigned()
+	}
+	if !ok || len(inner) != 0 || len(in) != 0 {
 		return nil, nil, errors.New("sign: SM2 signature is neither r‖s nor DER")
 	}
 	return new(big.Int).SetBytes(rb), new(big.Int).SetBytes(sb), nil
