@@ -167,7 +167,7 @@ func TestBrowserRendering(t *testing.T) {
 	if !strings.Contains(out, "\u200c") {
 		t.Fatal("no ZWNJ mark in the sample")
 	}
-	zh := "葛飾区の港で人工智能生成内容の標識を確認した。" + readText(t, "short_zh.txt")
+	zh := readText(t, "short_zh.txt")
 	zhOut := embed(t, zh, Options{})
 	if !strings.ContainsFunc(zhOut, isTag) {
 		t.Fatal("no tag mark in the sample")

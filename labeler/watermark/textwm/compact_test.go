@@ -96,15 +96,15 @@ func TestCompactBound(t *testing.T) {
 		d, _ := math.Lgamma(float64(n - k + 1))
 		return a - b - d
 	}
-	for _, c := range [][6]int{{9, 0, 14, 0, 0, 0}, {9, 1, 14, 0, 0, 3}, {10, 0, 33, 0, 0, 0}, {11, 3, 40, 0, 0, 0}, {5, 2, 15, 5, 10, 150}, {0, 0, 3, 11, 0, 200}} {
+	for _, c := range [][6]int{{10, 0, 14, 0, 0, 0}, {10, 1, 14, 0, 0, 3}, {10, 0, 33, 0, 0, 0}, {11, 3, 40, 0, 0, 0}, {6, 2, 15, 5, 10, 150}, {1, 0, 3, 12, 0, 200}} {
 		v, sv, gv, tg, st, gt := c[0], c[1], c[2], c[3], c[4], c[5]
 		want := math.Exp(lb(v+sv, v) - lb(gv, v) + lb(tg+st, tg) - lb(gt, tg) + 64*math.Ln2 - float64(v)*math.Log(fieldP) - float64(tg)*math.Log(tagVals))
 		if got := compactBound(v, sv, gv, tg, st, gt); math.Abs(got-min(want, 1))/min(want, 1) > 1e-9 {
 			t.Errorf("compactBound%v = %g, independent %g", c, got, want)
 		}
 	}
-	if compactBound(8, 0, 100, 0, 0, 0) != 1 || compactBound(17, 0, 100, 0, 0, 0) != 1 || compactBound(0, 0, 0, 9, 0, 100) != 1 {
-		t.Error("compactBound outside 9-16 marks or below 2^64 must be 1")
+	if compactBound(8, 0, 100, 0, 0, 0) != 1 || compactBound(17, 0, 100, 0, 0, 0) != 1 || compactBound(0, 0, 0, 9, 0, 100) != 1 || compactBound(9, 0, 100, 0, 0, 0) != 1 {
+		t.Error("compactBound outside 9-16 marks or with fewer than minCompactCheck check bits must be 1")
 	}
 }
 
@@ -138,7 +138,7 @@ func TestCompact(t *testing.T) {
 		"curly":      smartQuotes,
 	}
 	marked := 0
-	for _, n := range []int{180, 199, 200, 219, 239} {
+	for _, n := range []int{200, 210, 219, 220, 239} {
 		for _, in := range shortTexts(t, n, 6) {
 			out, err := Embed(in, testID, testKey, Options{})
 			if errors.Is(err, ErrTooShort) {
@@ -176,9 +176,9 @@ func TestCompact(t *testing.T) {
 		}
 	}
 	if marked < 25 {
-		t.Errorf("only %d of 30 English texts of 180-239 characters took a mark", marked)
+		t.Errorf("only %d of 30 English texts of 200-239 characters took a mark", marked)
 	}
-	for _, n := range []int{60, 120, 179} {
+	for _, n := range []int{60, 120, 179, 199} {
 		for _, in := range shortTexts(t, n, 3) {
 			if _, err := Embed(in, testID, testKey, Options{}); !errors.Is(err, ErrTooShort) || !strings.Contains(err.Error(), "fingerprint") {
 				t.Errorf("%d characters: %v, want ErrTooShort naming the fingerprint", n, err)
@@ -202,7 +202,7 @@ func TestCompactCJK(t *testing.T) {
 	}
 	marked, tags := 0, 0
 	for _, n := range []int{180, 200, 220, 239, 300} {
-		for start := 0; start+n <= len(rs); start += 61 {
+		for start := 0; start+n <= len(rs); start += 37 {
 			in := string(rs[start : start+n])
 			out, err := Embed(in, testID, testKey, Options{})
 			if errors.Is(err, ErrTooShort) {
@@ -242,6 +242,47 @@ func TestCompactCJK(t *testing.T) {
 		t.Errorf("%d short Chinese texts marked, %d tags", marked, tags)
 	}
 	t.Logf("%d short Chinese texts marked, %d tags", marked, tags)
+}
+
+// TestCompactDamage edits one character of marked short texts, 20 times
+// each: the compact layout may lose the mark, but must never give a wrong ID
+// (its check bits; see minCompactCheck).
+func TestCompactDamage(t *testing.T) {
+	wrong, damaged, found := 0, 0, 0
+	for _, src := range [][]rune{[]rune(readText(t, "en.txt")), []rune(readText(t, "zh.txt"))} {
+		for _, n := range []int{200, 220, 239} {
+			for start := 0; start+n <= len(src); start += 53 {
+				out, err := Embed(string(src[start:start+n]), testID, testKey, Options{})
+				if err != nil {
+					continue
+				}
+				rs := []rune(out)
+				for e := 0; e < 20; e++ {
+					cp := append([]rune(nil), rs...)
+					i := (e*37 + 5) % len(cp)
+					if isMark(cp[i]) || isTag(cp[i]) {
+						continue
+					}
+					cp[i] = 'q'
+					if isCJK(rs[i]) {
+						cp[i] = '某'
+					}
+					damaged++
+					r := Detect(string(cp), testKey)
+					switch {
+					case r.Found && r.Payload != testID:
+						wrong++
+					case r.Found:
+						found++
+					}
+				}
+			}
+		}
+	}
+	if wrong > 0 || damaged < 500 {
+		t.Errorf("%d wrong IDs in %d damaged texts", wrong, damaged)
+	}
+	t.Logf("%d damaged texts: %d still give the ID, none a wrong one", damaged, found)
 }
 
 // TestCompactMarkdown keeps marks out of code in a short Markdown text and
@@ -346,7 +387,7 @@ func sortedCands(cands []candidate, pick []int) []candidate {
 // under NFD and NFKD (が into か and U+3099): the gaps after them stay gaps
 // between ideographs.
 func TestCompactJapanese(t *testing.T) {
-	in := "港町の朝はゆっくりと始まった。漁船が桟橋にぶつかって揺れ、カモメが昨日の獲物の残りをめぐって騒いでいた。角のパン屋は四時から燃えているかまどから最初のパンを取り出した。誰も急いでいなかった。潮が変わるまでまだ二時間あり、みんながそれを知っていた。マルタはノートを抱えて坂を下りた。秋の嵐が来る前に湾の船をすべて数えると港長に約束していたのだ。霧が晴れなくても、その約束を守るつもりだった。"
+	in := "港町の朝はゆっくりと始まった。漁船が桟橋にぶつかって揺れ、カモメが昨日の獲物の残りをめぐって騒いでいた。角のパン屋は四時から燃えているかまどから最初のパンを取り出した。誰も急いでいなかった。潮が変わるまでまだ二時間あり、みんながそれを知っていた。マルタはノートを抱えて坂を下りた。秋の嵐が来る前に湾の船をすべて数えると港長に約束していたのだ。霧が晴れなくても、その約束を守るつもりだった。内側の防波堤には十二隻の船が並び、外にはさらに三隻が錨を下ろしていた。"
 	out, err := Embed(in, testID, testKey, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -66,17 +66,16 @@
 //
 // Texts under 240 characters, where 12 marks would exceed 5%, and CJK texts
 // whose only gaps need ZWNJ marks, use the compact layout (compact.go): as
-// many one-code-point marks as 5% allows, 9 to 16 (selectors, and tags
-// between ideographs), carry the ID in mixed radix with up to 24 check bits
-// instead of the code's redundancy, and the rest of the check comes from where
-// they are: the gaps with the lowest keyed priorities of the text's
-// contexts, which Detect verifies. English texts of 180 characters and more
-// mostly take it (31 of 40 at 180-199, all from 200), and so did every
-// window of 180 to 300 characters of the Chinese test text. Embed returns ErrTooShort, naming
-// the fingerprint, for texts under 180 characters (fewer than 9 marks
-// cannot hold a 64-bit ID) and for those whose gaps are too few for the
-// compact layout's bound (the corpus's 199-character English and Chinese
-// example: 12 gaps for selectors, 18 between ideographs, bound 1.2e-7). Those
+// many one-code-point marks as 5% allows, 10 to 16 (selectors, and tags
+// between ideographs), carry the ID in mixed radix with 15 to 24 check bits
+// instead of the code's redundancy, and the rest of the check comes from
+// where they are: the gaps with the lowest keyed priorities of the text's
+// contexts, which Detect verifies. English texts of 200 characters and more
+// take it, and Chinese ones of 220 and more (every window of the Chinese test
+// text). Embed returns ErrTooShort, naming the fingerprint, for texts under
+// 200 characters (fewer than 10 marks cannot hold a 64-bit ID and 15 check
+// bits) and for those whose gaps are too few for the compact layout's bound
+// (such as the corpus's 199-character English and Chinese example). Those
 // are recognized by their fingerprint only. A Markdown excerpt that is mostly
 // code may hold too few marks: code is never marked.
 //
@@ -90,7 +89,7 @@
 // the symbols are uniform and independent given the keyed index and
 // whitening, so the probability of a report is at most
 // 2^64 · Σ_{j≤e} C(r,j)·238^j / 239^r, largest at r = 12 where it is
-// 2^64/239^12 ≈ 5.4e-10 per text. When that finds nothing and 9 to 16 marks
+// 2^64/239^12 ≈ 5.4e-10 per text. When that finds nothing and 10 to 16 marks
 // (selectors, and tags after ideographs) were read, Detect tries the compact
 // layout, which reports only when its
 // own bound (see compact.go) is at most MaxCompactFalsePositive (1e-9): a
@@ -160,7 +159,7 @@ var (
 	// ErrNoKey: the key is empty.
 	ErrNoKey = errors.New("textwm: empty watermark key")
 	// ErrTooShort: the text cannot carry the payload within 5% of its
-	// code points (under 180 characters, or too few usable gaps); the error
+	// code points (under 200 characters, or too few usable gaps); the error
 	// says why. Such a text is recognized by its fingerprint only.
 	ErrTooShort = errors.New("textwm: text too short to carry a watermark")
 	// ErrMarked: the text already holds mark characters (VS17-VS255 after a
@@ -504,7 +503,7 @@ func read(text string, k *keyed) (pts []point, marks int, ms []mark) {
 	return pts, marks, ms
 }
 
-// maxCompactMarks is the most marks read for the compact layout: its 9 to 16
+// maxCompactMarks is the most marks read for the compact layout: its 10 to 16
 // contexts, each perhaps repeated (a text pasted twice).
 const maxCompactMarks = 4 * compactMax
 
@@ -555,7 +554,7 @@ type Comparison struct {
 }
 
 // Compare checks the marks of text against a known id, for diagnostics and
-// benchmarks (symbol and bit accuracy after an attack). Marks with 9 to 16
+// benchmarks (symbol and bit accuracy after an attack). Marks with 10 to 16
 // distinct contexts are compared as the compact layout.
 func Compare(text string, key []byte, id uint64) Comparison {
 	var c Comparison

@@ -94,9 +94,8 @@ func TestCorpus(t *testing.T) {
 		}
 		out, err := Embed(string(b), testID, testKey, Options{})
 		if name == "mixed_tbw_example.txt" {
-			// 199 characters take 9 marks within 5%, but only 14 gaps
-			// (Chinese text without spaces): the compact layout's bound
-			// would be 3.3e-5, so it carries no mark.
+			// 199 characters take 9 marks within 5%, one fewer than the
+			// compact layout's 10: it carries no mark.
 			if !errors.Is(err, ErrTooShort) {
 				t.Errorf("%s: %v, want ErrTooShort", name, err)
 			}
