@@ -15,3 +15,5 @@ espeak-ng -v cmn-latn-pinyin -s 120 -w "$tmp/raw.wav" "ren2gong1 zhi4neng2 sheng
 sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$here/prompt_cmn_16k.wav" \
   silence 1 0.01 0.5% reverse silence 1 0.01 0.5% reverse
 soxi "$here/prompt_cmn_16k.wav"
+# The module embeds the samples as prediction residuals (see voice.go).
+(cd "$here" && go test -run TestResidualsAreTheWAV -update .)

@@ -3,6 +3,11 @@
 // minute and stored as 16 kHz mono 16-bit PCM. regen.sh made it; it is
 // embedded so that labeling needs no speech synthesizer and every build
 // inserts the same samples.
+//
+// The module embeds the samples of prompt_cmn_16k.wav as prediction
+// residuals (prompt_cmn_16k.res, see unpack), which gzip and brotli compress
+// better than the PCM: 15 KB less of the browser module's gzip size.
+// TestResidualsAreTheWAV checks they decode to the WAV's samples exactly.
 package voice
 
 import (
@@ -18,8 +23,8 @@ const Rate = 16000
 // Text is what the clip says.
 const Text = "人工智能生成"
 
-//go:embed prompt_cmn_16k.wav
-var wav []byte
+//go:embed prompt_cmn_16k.res
+var residuals []byte
 
 var (
 	once    sync.Once
@@ -30,11 +35,37 @@ var (
 // Samples returns the clip's samples (mono, Rate Hz). The slice is shared:
 // do not modify it.
 func Samples() []int16 {
-	once.Do(func() { samples, err = parse(wav) })
+	once.Do(func() { samples, err = unpack(residuals) })
 	if err != nil {
 		panic("voice: embedded clip is broken: " + err.Error())
 	}
 	return samples
+}
+
+// unpack decodes the residual form: for n samples, n high bytes then n low
+// bytes of zigzag-coded residuals of the second-order predictor
+// 2·s[i-1] - s[i-2] (s[i-1] for i = 1, 0 for i = 0).
+func unpack(b []byte) ([]int16, error) {
+	if len(b)%2 != 0 {
+		return nil, errors.New("residuals of odd length")
+	}
+	n := len(b) / 2
+	s := make([]int16, n)
+	for i := range n {
+		z := int32(b[i])<<8 | int32(b[n+i])
+		v := z>>1 ^ -(z & 1)
+		switch {
+		case i >= 2:
+			v += 2*int32(s[i-1]) - int32(s[i-2])
+		case i == 1:
+			v += int32(s[0])
+		}
+		if v < -32768 || v > 32767 {
+			return nil, errors.New("residual out of range")
+		}
+		s[i] = int16(v)
+	}
+	return s, nil
 }
 
 // parse reads a canonical PCM WAV: 16-bit, mono, Rate Hz. It checks every

@@ -1,7 +1,10 @@
 package voice
 
 import (
+	"flag"
+	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,5 +35,53 @@ func TestParseRejects(t *testing.T) {
 		if _, err := parse([]byte(b)); err == nil {
 			t.Errorf("parse(%q) accepted", b)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite prompt_cmn_16k.res from prompt_cmn_16k.wav")
+
+// pack is unpack's inverse.
+func pack(s []int16) []byte {
+	n := len(s)
+	b := make([]byte, 2*n)
+	for i, v := range s {
+		r := int32(v)
+		switch {
+		case i >= 2:
+			r -= 2*int32(s[i-1]) - int32(s[i-2])
+		case i == 1:
+			r -= int32(s[0])
+		}
+		z := uint32(r<<1 ^ r>>31)
+		if z > 0xffff {
+			panic("residual does not fit 16 bits")
+		}
+		b[i], b[n+i] = byte(z>>8), byte(z)
+	}
+	return b
+}
+
+// TestResidualsAreTheWAV checks that the embedded residuals decode to the
+// samples of prompt_cmn_16k.wav exactly (with -update, it writes them).
+func TestResidualsAreTheWAV(t *testing.T) {
+	wav, err := os.ReadFile("prompt_cmn_16k.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := parse(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("prompt_cmn_16k.res", pack(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !slices.Equal(Samples(), want) {
+		t.Fatal("the embedded residuals do not decode to the WAV's samples")
+	}
+	if got := pack(want); !slices.Equal(got, residuals) {
+		t.Fatal("prompt_cmn_16k.res is not the packing of the WAV: run go test -run TestResidualsAreTheWAV -update")
 	}
 }
