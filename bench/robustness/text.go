@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -399,8 +400,13 @@ func reflowText(s string) string {
 	return b.String()
 }
 
-// replaceWords replaces one word in every n (space-separated) with another.
+// replaceWords replaces one word in every n (space-separated) with another;
+// in text with few spaces (Chinese), one character in every 2n, about one
+// word in n.
 func replaceWords(s string, n int) string {
+	if strings.Count(s, " ") < utf8.RuneCountInString(s)/20 {
+		return replaceChars(s, 2*n)
+	}
 	words := strings.Split(s, " ")
 	for i := n / 2; i < len(words); i += n {
 		words[i] = "altered"
@@ -694,7 +700,7 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 	}
 
 	// Texts too short for a mark: their fingerprint against the original's.
-	fmt.Fprintf(out, "\nTexts without a mark (too short) are recognized by their fingerprint: similarity of the edited copy's fingerprint to the original's (match = similarity ≥ 0.5), and of an unrelated short text's:\n\n| characters | texts | 1 word (zh: character) in 10 replaced, reflowed: mean / match | unrelated: mean / match |\n|---|---|---|---|\n")
+	fmt.Fprintf(out, "\nTexts without a mark (too short) are recognized by their fingerprint: similarity of the edited copy's fingerprint to the original's (match = similarity ≥ 0.5), and of an unrelated short text's:\n\n| characters | texts | 1 word in 10 replaced, reflowed (zh: 1 character in 40): mean / match | unrelated (an English text): mean / match |\n|---|---|---|---|\n")
 	var all []string
 	for ci, c := range classes {
 		var simEd, simUn float64
@@ -707,10 +713,13 @@ func textLengths(cfg *config, texts map[string]string, long []string, attacks []
 			fp := textwm.FingerprintOf(s.text)
 			edited := reflowText(replaceWords(s.text, 10))
 			if c.zh {
-				edited = replaceChars(s.text, 10)
+				edited = replaceChars(s.text, 40)
 			}
 			a := textwm.Similarity(textwm.FingerprintOf(edited), fp)
-			other := samples[(ci+1)%len(classes)][i%len(samples[(ci+1)%len(classes)])].text
+			// An unrelated text: another English class (the Chinese
+			// windows overlap, and the corpus has no other Chinese text).
+			oc := (ci + 1) % 8
+			other := samples[oc][i%len(samples[oc])].text
 			b := textwm.Similarity(textwm.FingerprintOf(other), fp)
 			simEd += a
 			simUn += b
@@ -753,7 +762,7 @@ func textFalsePositives(out io.Writer, texts map[string]string, names, shorts []
 	total, totalReports := 0, 0
 	for _, a := range attacks {
 		n, reports := 0, 0
-		for _, t := range append(append([]string(nil), plain...), other...) {
+		for _, t := range slices.Concat(plain, other) {
 			att := a.fn(t)
 			check := func(s string) {
 				n++
@@ -773,35 +782,49 @@ func textFalsePositives(out io.Writer, texts map[string]string, names, shorts []
 		total += n
 		totalReports += reports
 	}
-	// Random marks at 9-11 gaps after white space of short texts.
+	// Random marks at 9-16 gaps of short texts: selectors after white space
+	// and CJK punctuation, tags between two Han characters.
 	n, reports := 0, 0
 	for i := 0; i < trials; i++ {
-		s := shorts[rng.IntN(len(shorts))]
-		var gaps []int
-		for j := 1; j < len(s); j++ {
-			if (s[j-1] == ' ' || s[j-1] == '\n') && s[j] != ' ' && s[j] != '\n' {
-				gaps = append(gaps, j)
+		rs := []rune(shorts[rng.IntN(len(shorts))])
+		type gap struct {
+			at  int
+			tag bool
+		}
+		var gaps []gap
+		for j := 12; j < len(rs); j++ {
+			a, b := rs[j-1], rs[j]
+			switch {
+			case unicode.Is(unicode.Han, a) && unicode.Is(unicode.Han, b):
+				gaps = append(gaps, gap{j, true})
+			case (unicode.IsSpace(a) || a == '，' || a == '。') && (unicode.IsLetter(b) || unicode.IsNumber(b)):
+				gaps = append(gaps, gap{j, false})
 			}
 		}
-		k := 9 + rng.IntN(3)
-		if len(gaps) < k+2 {
+		k := 9 + rng.IntN(8)
+		if len(gaps) < k {
 			continue
 		}
-		pick := rng.Perm(len(gaps) - 2)[:k]
+		pick := rng.Perm(len(gaps))[:k]
 		slices.Sort(pick)
 		var b strings.Builder
 		prev := 0
 		for _, p := range pick {
-			b.WriteString(s[prev:gaps[p+2]])
-			b.WriteRune(rune(0xE0100 + rng.IntN(239)))
-			prev = gaps[p+2]
+			g := gaps[p]
+			b.WriteString(string(rs[prev:g.at]))
+			if g.tag {
+				b.WriteRune(rune(0xE0020 + rng.IntN(95)))
+			} else {
+				b.WriteRune(rune(0xE0100 + rng.IntN(239)))
+			}
+			prev = g.at
 		}
-		b.WriteString(s[prev:])
+		b.WriteString(string(rs[prev:]))
 		n++
 		if textwm.Detect(b.String(), textKey).Found {
 			reports++
 		}
 	}
-	fmt.Fprintf(out, "| random marks at 9-11 gaps of short texts (the compact layout's case) | %d | %d |\n", n, reports)
+	fmt.Fprintf(out, "| random marks at 9-16 gaps of short texts, English and Chinese (the compact layout's case: selectors after white space and punctuation, tags between ideographs) | %d | %d |\n", n, reports)
 	fmt.Fprintf(out, "| **total** | %d | %d |\n", total+n, totalReports+reports)
 }
