@@ -18,7 +18,7 @@ build:
 	$(GO) build -o aigclabel .
 
 ## wasm: the browser module (GOOS=js), precompressed, next to the page it serves.
-## Built without inlining (-gcflags=all=-l): 165 KB less gzip, about 10% more CPU
+## Built without inlining (-gcflags=all=-l): about 150 KB less gzip, about 11% more CPU
 ## (bench/RESULTS.md, "## WASM"); wasm/parity_test.go builds it the same way.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -gcflags=all=-l \
