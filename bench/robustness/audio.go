@@ -479,6 +479,7 @@ func audioFalsePositives(clips []clip, hours float64) (int, float64, time.Durati
 	var mu sync.Mutex
 	found := 0
 	total := 0.0
+	searched, nextReport := 0.0, 1800.0
 	budget := hours * 3600
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -506,6 +507,13 @@ func audioFalsePositives(clips []clip, hours float64) (int, float64, time.Durati
 				mu.Lock()
 				if res.Found {
 					found++
+				}
+				// Progress on stderr, so that a run cut short still tells
+				// how much was searched.
+				searched += c.seconds()
+				if searched >= nextReport {
+					fmt.Fprintf(os.Stderr, "audio fp: %.2f h searched, %d detections, %v\n", searched/3600, found, time.Since(start).Round(time.Second))
+					nextReport += 1800
 				}
 				mu.Unlock()
 			}
