@@ -18,21 +18,20 @@ var scales = func() []float64 {
 	return s
 }()
 
-// Detection windows, in detection frames (8 ms).
+// Detection windows and search, in detection frames (8 ms).
 const (
 	windowFrames = 1250 // 10 s
 	windowHop    = 625  // 5 s, a whole number of slots
 	singleWindow = 1500 // signals up to 12 s are searched whole
-	coarseStep   = 1    // slot offsets searched first, in frames
-	// ramp is the rise and fall of a slot's weights over frames, in
-	// frames (64 ms).
+	coarseStep   = 1    // slot offsets searched first
+	fineStep     = 0.25 // and then around the best candidates
+	maxBin       = 250  // highest bin a scaled band reaches
+	// ramp is the rise and fall of a slot's weights over frames (64 ms).
 	ramp = 8
 	// minSync is the lattice fit a window's best alignment needs for its
 	// soft values to join the sum over windows (unmarked windows score
 	// about 4 at best).
-	minSync  = 6
-	fineStep = 0.25 // and then around the best, in frames
-	maxBin   = 250  // highest bin a scaled band reaches
+	minSync = 6
 )
 
 // alignment is one hypothesis about where the slots are.
