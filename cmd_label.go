@@ -133,7 +133,7 @@ func labelFile(in, out string, o labeler.Options) (labelReport, error) {
 	if err := writeFileAtomic(out, res.Output, 0o644); err != nil {
 		return labelReport{}, err
 	}
-	lr := labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID}
+	lr := labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes}
 	if in := format.Sniff(data); in != res.Format {
 		lr.Notes = append(lr.Notes, fmt.Sprintf("%s input written as %s (no pure-Go %s encoder); name the output accordingly", in, res.Format, in))
 	}

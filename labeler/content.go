@@ -3,6 +3,7 @@ package labeler
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	stdjpeg "image/jpeg"
@@ -15,6 +16,7 @@ import (
 	"github.com/aigclabel/aigclabel/labeler/format/png"
 	"github.com/aigclabel/aigclabel/labeler/format/wav"
 	"github.com/aigclabel/aigclabel/labeler/format/webp"
+	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 
 	_ "golang.org/x/image/webp" // WebP decoding for image.DecodeConfig and explicit.DecodeOriented
 )
@@ -30,17 +32,20 @@ const (
 // applyContent changes the content itself: explicit label first, then the
 // watermark over the final pixels or samples, so that the watermark also covers
 // the explicit label and neither destroys the other. It returns the re-encoded
-// file with its original metadata kept, and the steps done.
-func applyContent(ctx context.Context, kind format.Kind, in []byte, rec aigc.Record, opts Options) ([]byte, []string, error) {
+// file with its original metadata kept, the steps done, and notes on what was
+// skipped and why.
+func applyContent(ctx context.Context, kind format.Kind, in []byte, rec aigc.Record, opts Options) (out []byte, steps, notes []string, err error) {
 	switch {
 	case kind.IsImage():
-		return applyImage(ctx, kind, in, rec, opts)
+		out, steps, err = applyImage(ctx, kind, in, rec, opts)
+		return out, steps, nil, err
 	case kind == format.WAV:
-		return applyAudio(ctx, in, rec, opts)
+		out, steps, err = applyAudio(ctx, in, rec, opts)
+		return out, steps, nil, err
 	case kind.IsText():
-		return applyText(ctx, kind, in, rec, opts)
+		return applyText(kind, in, rec, opts)
 	}
-	return nil, nil, &format.UnsupportedError{Format: kind, Msg: "explicit labels and watermarks need a format aigclabel can re-encode (JPEG, PNG, WebP, WAV, text); MP3 has no pure-Go encoder"}
+	return nil, nil, nil, &format.UnsupportedError{Format: kind, Msg: "explicit labels and watermarks need a format aigclabel can re-encode (JPEG, PNG, WebP, WAV, text); MP3 has no pure-Go encoder"}
 }
 
 func applyImage(ctx context.Context, kind format.Kind, in []byte, rec aigc.Record, opts Options) ([]byte, []string, error) {
@@ -160,27 +165,40 @@ func applyAudio(ctx context.Context, in []byte, rec aigc.Record, opts Options) (
 	return out, steps, err
 }
 
-func applyText(ctx context.Context, kind format.Kind, in []byte, rec aigc.Record, opts Options) ([]byte, []string, error) {
+// applyText adds the wording and the watermark. A text too short to carry
+// the watermark within its 5% budget is still labeled, by its metadata record
+// (HTML, Markdown) or its wording, with the step "watermark-skipped" and a
+// note: such texts are recognized by their fingerprint. Plain text with
+// nothing else to carry the label is an error instead, as the output would
+// carry no label at all.
+func applyText(kind format.Kind, in []byte, rec aigc.Record, opts Options) (out []byte, steps, notes []string, err error) {
 	text := string(in)
-	var steps []string
 	if opts.Explicit != nil {
 		var err error
 		text, err = explicit.LabelText(text, kind, explicit.TextOptions{
 			Style: explicit.TextStyle(opts.Explicit.Style), Text: opts.Explicit.Text, At: opts.Explicit.At,
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		steps = append(steps, "explicit")
 	}
 	if opts.Watermark != nil {
-		var err error
-		if text, err = embedTextWatermark(text, kind, rec, opts); err != nil {
-			return nil, nil, err
+		marked, err := embedTextWatermark(text, kind, rec, opts)
+		switch {
+		case errors.Is(err, textwm.ErrTooShort) && (kind != format.Text || opts.Explicit != nil):
+			steps = append(steps, "watermark-skipped")
+			notes = append(notes, "no invisible watermark: "+err.Error())
+		case errors.Is(err, textwm.ErrTooShort):
+			return nil, nil, nil, fmt.Errorf("labeler: plain text has no metadata carrier and %w; add an explicit label (--explicit)", err)
+		case err != nil:
+			return nil, nil, nil, err
+		default:
+			text = marked
+			steps = append(steps, "watermark")
 		}
-		steps = append(steps, "watermark")
 	}
-	return []byte(text), steps, nil
+	return []byte(text), steps, notes, nil
 }
 
 func (o *Options) progress(stage string, done float64) {

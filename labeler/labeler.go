@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
@@ -98,8 +99,10 @@ type Result struct {
 	ContentHash string `json:"contentHash,omitempty"`
 	WatermarkID string `json:"watermarkId,omitempty"`
 	// Steps lists what was done, in order ("explicit", "watermark", "metadata",
-	// "seal", "verify").
+	// "seal", "verify"; "watermark-skipped" for a text too short to carry it).
 	Steps []string `json:"steps"`
+	// Notes says what was skipped and why, in words for the user.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ErrNoProducer is returned when Options.Producer is empty.
@@ -159,11 +162,12 @@ func AppendLabel(ctx context.Context, dst, in []byte, opts Options) (Result, err
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
-		var steps []string
-		if body, steps, err = applyContent(ctx, kind, body, rec, opts); err != nil {
+		var steps, notes []string
+		if body, steps, notes, err = applyContent(ctx, kind, body, rec, opts); err != nil {
 			return Result{}, err
 		}
 		res.Steps = append(res.Steps, steps...)
+		res.Notes = append(res.Notes, notes...)
 		if k := format.Sniff(body); k != kind { // WebP comes back as PNG
 			kind = k
 			if codec, err = CodecFor(kind); err != nil {
@@ -192,7 +196,7 @@ func AppendLabel(ctx context.Context, dst, in []byte, opts Options) (Result, err
 		res.Steps = append(res.Steps, "verify")
 		res.Output, res.Record, res.ContentHash = out, rec, hex.EncodeToString(hash)
 	}
-	if opts.Watermark != nil {
+	if opts.Watermark != nil && !slices.Contains(res.Steps, "watermark-skipped") {
 		res.WatermarkID = fmt.Sprintf("%016x", WatermarkID(rec))
 	}
 	return res, nil

@@ -79,7 +79,7 @@ func Propagate(ctx context.Context, in []byte, opts PropagateOptions) (Result, e
 	if opts.Explicit != nil {
 		lo := Options{Explicit: opts.Explicit, Quality: opts.Quality}
 		var steps []string
-		if body, steps, err = applyContent(ctx, kind, body, rec, lo); err != nil {
+		if body, steps, _, err = applyContent(ctx, kind, body, rec, lo); err != nil {
 			return Result{}, err
 		}
 		res.Steps = append(res.Steps, steps...)

@@ -161,6 +161,7 @@ type LabelReport struct {
 	Written     *aigc.Record `json:"written,omitempty"`
 	Steps       []string     `json:"steps,omitempty"`
 	WatermarkID string       `json:"watermarkId,omitempty"`
+	Notes       []string     `json:"notes,omitempty"`
 }
 
 // labelReport checks a labeled output as the CLI does: detect on it,
@@ -179,7 +180,7 @@ func (s *Server) labelReport(ctx context.Context, name string, res labeler.Resul
 	if rep.ContentHash == "" {
 		rep.ContentHash = res.ContentHash
 	}
-	return LabelReport{Report: rep, Output: name, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID}, nil
+	return LabelReport{Report: rep, Output: name, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes}, nil
 }
 
 // sendLabeled answers with the labeled file, the labeler's result in the
