@@ -1,9 +1,6 @@
 package sign
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/sha512"
 	"errors"
 	"io"
 	"math/big"
@@ -12,19 +9,17 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 )
 
-// SM2 signatures (GB/T 32918.2-2016, sections 6 and 7).
+// SM2 keys and signature verification (GB/T 32918.2-2016, section 7).
 //
-// The curve arithmetic is gmsm's constant-time SM2 implementation, reached
-// through gmsm/ecdh (scalar multiplication of the base point and of any
-// point); the signature scheme is written here. gmsm/sm2 imports
-// crypto/ecdsa, and gmsm/sm2/sm2ec crypto/elliptic, whose initialisation
-// keeps the NIST curves (field code and the 88 KB P-256 table) in the browser
-// module: about 370 KB of its gzip size together, for curves aigclabel never
-// uses. The steps and the nonce derivation follow gmsm/sm2 (and
-// crypto/ecdsa); TestSM2AgainstGmsm checks both directions against gmsm.
-// The point multiplications, which see the nonce, are constant-time; the
-// arithmetic modulo n on the private scalar (s, and (1+d)⁻¹ once per key) is
-// math/big, which is not, as in crypto/ecdsa before Go 1.20.
+// Signing is gmsm/sm2's (sm2sign.go), a maintained constant-time
+// implementation; the browser build, which never signs, leaves it out
+// (sm2sign_js.go). Verification, which handles only public data, and key
+// generation are written here over gmsm's constant-time curve arithmetic,
+// reached through gmsm/ecdh: gmsm/sm2 imports crypto/ecdsa, and gmsm/sm2/sm2ec
+// crypto/elliptic, whose initialisation keeps the NIST curves (field code and
+// the 88 KB P-256 table) in the browser module, about 370 KB of its gzip size
+// together, for curves aigclabel never uses. TestSM2AgainstGmsm checks both
+// directions against gmsm.
 
 // sm2Pub is an SM2 public point in affine coordinates.
 type sm2Pub struct {
@@ -35,13 +30,11 @@ type sm2Pub struct {
 type sm2Priv struct {
 	sm2Pub
 	D *big.Int
-	// dp1Inv is (1+D)⁻¹ mod n, which every signature needs.
-	dp1Inv *big.Int
 }
 
 // newSM2Priv completes a key pair from d and its public point.
 func newSM2Priv(d, x, y *big.Int) *sm2Priv {
-	return &sm2Priv{sm2Pub: sm2Pub{X: x, Y: y}, D: d, dp1Inv: sm2OrderInverse(new(big.Int).Add(d, bigOne))}
+	return &sm2Priv{sm2Pub: sm2Pub{X: x, Y: y}, D: d}
 }
 
 func bigHex(s string) *big.Int {
@@ -158,14 +151,6 @@ func sm2OnCurve(x, y *big.Int) bool {
 	return y2.Mod(y2, p).Cmp(sm2Polynomial(x)) == 0
 }
 
-// sm2OrderInverse returns k⁻¹ mod n as k^(n-2) (Fermat), a fixed sequence
-// of Montgomery multiplications that does not depend on k's value. It is
-// used once per key, for (1+d)⁻¹.
-func sm2OrderInverse(k *big.Int) *big.Int {
-	n := sm2Params.N
-	return new(big.Int).Exp(k, new(big.Int).Sub(n, big.NewInt(2)), n)
-}
-
 // sm2Scalar reads candidates of 32 bytes from rand until one lies in
 // [1, n-1], the rejection sampling of FIPS 186-4 B.5.2 that gmsm/sm2 uses,
 // so a fixed stream gives the same scalar as gmsm would.
@@ -207,72 +192,6 @@ func sm2Digest(pub *sm2Pub, uid, msg []byte) []byte {
 	md.Write(za.Sum(nil))
 	md.Write(msg)
 	return md.Sum(nil)
-}
-
-// sm2Nonces returns the stream the per-signature scalars are drawn from:
-// AES-256-CTR keyed with SHA-512(d ‖ 32 bytes of rand ‖ digest)[:32], gmsm's (and
-// crypto/ecdsa's) hedge that keeps the nonce secret even if rand is weak.
-func sm2Nonces(rand io.Reader, d *big.Int, digest []byte) (io.Reader, error) {
-	entropy := make([]byte, 32)
-	if _, err := io.ReadFull(rand, entropy); err != nil {
-		return nil, err
-	}
-	md := sha512.New()
-	md.Write(d.Bytes())
-	md.Write(entropy)
-	md.Write(digest)
-	block, err := aes.NewCipher(md.Sum(nil)[:32])
-	if err != nil {
-		return nil, err
-	}
-	return cipher.StreamReader{R: zeros{}, S: cipher.NewCTR(block, []byte("IV for ECDSA CTR"))}, nil
-}
-
-// zeros reads as an endless run of zero bytes.
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
-
-// sign returns the 64-byte r‖s signature of msg with the user ID uid
-// (GB/T 32918.2 6.1).
-func (k *sm2Priv) sign(rand io.Reader, uid, msg []byte) ([]byte, error) {
-	n := sm2Params.N
-	digest := sm2Digest(&k.sm2Pub, uid, msg)
-	e := new(big.Int).SetBytes(digest)
-	e.Mod(e, n)
-	nonces, err := sm2Nonces(rand, k.D, digest)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		kk, err := sm2Scalar(nonces)
-		if err != nil {
-			return nil, err
-		}
-		x1, _, err := sm2BaseMult(kk.FillBytes(make([]byte, 32)))
-		if err != nil {
-			return nil, err
-		}
-		r := x1.Add(x1, e)
-		r.Mod(r, n) // r = (e + x1) mod n
-		if r.Sign() == 0 || new(big.Int).Add(r, kk).Cmp(n) == 0 {
-			continue
-		}
-		s := new(big.Int).Mul(r, k.D)
-		s.Sub(kk, s)
-		s.Mul(s, k.dp1Inv)
-		s.Mod(s, n) // s = (1+d)⁻¹ (k - r·d) mod n
-		if s.Sign() == 0 {
-			continue
-		}
-		out := make([]byte, 64)
-		r.FillBytes(out[:32])
-		s.FillBytes(out[32:])
-		return out, nil
-	}
 }
 
 // parseSM2Sig reads r and s from the 64-byte r‖s form or a DER
