@@ -58,6 +58,7 @@ type LabelReport struct {
 	Written     *aigc.Record `json:"written,omitempty"`
 	Steps       []string     `json:"steps,omitempty"`
 	WatermarkID string       `json:"watermarkId,omitempty"`
+	Notes       []string     `json:"notes,omitempty"`
 }
 
 // Label labels in with the options named in opts (labeler.OptionsFromValues
@@ -78,7 +79,7 @@ func Label(ctx context.Context, in []byte, opts url.Values, env Env) (out, repor
 	if err != nil {
 		return nil, nil, fmt.Errorf("checking the output: %w", err)
 	}
-	report, err = json.Marshal(LabelReport{Report: rep, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID})
+	report, err = json.Marshal(LabelReport{Report: rep, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes})
 	return res.Output, report, err
 }
 
@@ -146,7 +147,7 @@ func Propagate(ctx context.Context, in []byte, opts url.Values, env Env) (out, r
 	if err != nil {
 		return nil, nil, fmt.Errorf("checking the output: %w", err)
 	}
-	report, err = json.Marshal(LabelReport{Report: after, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID})
+	report, err = json.Marshal(LabelReport{Report: after, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes})
 	return res.Output, report, err
 }
 
