@@ -100,7 +100,7 @@ func cmdLabel(args []string, stdout, stderr io.Writer) int {
 	if ost, err := os.Stat(*out); err == nil && ost.IsDir() {
 		*out = filepath.Join(*out, filepath.Base(in))
 	}
-	rep, err := labelFile(in, *out, o)
+	rep, err := labelFile(in, *out, o, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "aigclabel label: %s: %v\n", in, err)
 		return 1
@@ -117,14 +117,24 @@ func cmdLabel(args []string, stdout, stderr io.Writer) int {
 }
 
 // labelFile labels one file and returns the detect report of the output.
-func labelFile(in, out string, o labeler.Options) (labelReport, error) {
+// With buf set (one per folder-mode worker) the output is written into *buf,
+// reused from file to file, so a batch makes no file-sized allocation per
+// output; *buf then holds the last output.
+func labelFile(in, out string, o labeler.Options, buf *[]byte) (labelReport, error) {
 	data, err := readInput(in)
 	if err != nil {
 		return labelReport{}, err
 	}
-	res, err := labeler.Label(background, data, o)
+	var dst []byte
+	if buf != nil {
+		dst = (*buf)[:0]
+	}
+	res, err := labeler.AppendLabel(background, dst, data, o)
 	if err != nil {
 		return labelReport{}, err
+	}
+	if buf != nil {
+		*buf = res.Output
 	}
 	rep, err := detect.Inspect(background, res.Output, detectOptions(o))
 	if err != nil {
@@ -132,6 +142,11 @@ func labelFile(in, out string, o labeler.Options) (labelReport, error) {
 	}
 	if err := writeFileAtomic(out, res.Output, 0o644); err != nil {
 		return labelReport{}, err
+	}
+	// The report outlives *buf, which the next file overwrites: drop its
+	// views into the output (raw C2PA bytes, never printed).
+	for i := range rep.Foreign {
+		rep.Foreign[i].Data = nil
 	}
 	lr := labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes}
 	if in := format.Sniff(data); in != res.Format {
@@ -175,13 +190,14 @@ func labelDir(dir, outDir string, o labeler.Options, jobs int, asJSON bool, stdo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte
 			for i := range next {
 				rel, _ := filepath.Rel(dir, files[i])
 				dst := filepath.Join(outDir, rel)
 				err := os.MkdirAll(filepath.Dir(dst), 0o755)
 				var rep labelReport
 				if err == nil {
-					rep, err = labelFile(files[i], dst, o)
+					rep, err = labelFile(files[i], dst, o, &buf)
 				}
 				results[i] = result{files[i], rep, err}
 				bar.set(int(done.Add(1)))

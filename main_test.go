@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aigclabel/aigclabel/detect"
+	"github.com/aigclabel/aigclabel/internal/testenv"
 )
 
 const testProducer = "001191110102MACQD9K64010000"
@@ -135,5 +136,44 @@ func TestLabelFolder(t *testing.T) {
 	})
 	if strings.Join(got, ",") != "a.png,c.png,sub/b.png" {
 		t.Errorf("outputs = %v", got)
+	}
+}
+
+// TestLabelFolderReusesBufferSafely: folder mode writes each output through
+// one reused buffer per worker; every output must be byte-identical to
+// labeling that file alone, whatever the order and sizes of the files before
+// it (large, then smaller, then other formats).
+func TestLabelFolderReusesBufferSafely(t *testing.T) {
+	dir, outDir, single := t.TempDir(), t.TempDir(), t.TempDir()
+	names := map[string]string{
+		"1-kodim01.png":  testenv.Corpus(t, "images", "kodim01.png"),
+		"2-sample1.webp": testenv.Corpus(t, "c2pa", "sample1.webp"),
+		"3-CA.jpg":       testenv.Corpus(t, "c2pa", "CA.jpg"),
+		"4-speech.wav":   testenv.Corpus(t, "audio", "speech_jfk_16k_mono.wav"),
+		"5-sample1.png":  testenv.Corpus(t, "c2pa", "sample1.png"),
+	}
+	for n, src := range names {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"--producer", testProducer, "--produce-id", "ID-REUSE-1"}
+	if code, _, stderr := runCLI(t, append([]string{"label", dir, "-o", outDir, "-j", "1"}, args...)...); code != 0 {
+		t.Fatalf("folder: exit %d\n%s", code, stderr)
+	}
+	for n := range names {
+		one := filepath.Join(single, n)
+		if code, _, stderr := runCLI(t, append([]string{"label", filepath.Join(dir, n), "-o", one}, args...)...); code != 0 {
+			t.Fatalf("%s alone: exit %d\n%s", n, code, stderr)
+		}
+		a, _ := os.ReadFile(filepath.Join(outDir, n))
+		b, _ := os.ReadFile(one)
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: folder output (%d bytes) differs from labeling it alone (%d bytes)", n, len(a), len(b))
+		}
 	}
 }
