@@ -16,7 +16,6 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
-	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
 )
 
@@ -43,19 +42,6 @@ var labelFlagHelp = map[string]string{
 }
 
 var labelBoolFlags = map[string]bool{labeler.OptExplicit: true, labeler.OptInsert: true, labeler.OptWatermark: true, labeler.OptFillProp: true}
-
-// labelReport is what `label --json` prints for each output: the detect report
-// of the written file plus where it went.
-type labelReport struct {
-	detect.Report
-	Output string `json:"output"`
-	// Written is the record labeling made, which "aigc" lacks for plain text
-	// (no metadata slot), and Steps what was done.
-	Written     *aigc.Record `json:"written,omitempty"`
-	Steps       []string     `json:"steps,omitempty"`
-	WatermarkID string       `json:"watermarkId,omitempty"`
-	Notes       []string     `json:"notes,omitempty"`
-}
 
 func cmdLabel(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("label", flag.ContinueOnError)
@@ -120,10 +106,10 @@ func cmdLabel(args []string, stdout, stderr io.Writer) int {
 // With buf set (one per folder-mode worker) the output is written into *buf,
 // reused from file to file, so a batch makes no file-sized allocation per
 // output; *buf then holds the last output.
-func labelFile(in, out string, o labeler.Options, buf *[]byte) (labelReport, error) {
+func labelFile(in, out string, o labeler.Options, buf *[]byte) (detect.LabelReport, error) {
 	data, err := readInput(in)
 	if err != nil {
-		return labelReport{}, err
+		return detect.LabelReport{}, err
 	}
 	var dst []byte
 	if buf != nil {
@@ -131,24 +117,24 @@ func labelFile(in, out string, o labeler.Options, buf *[]byte) (labelReport, err
 	}
 	res, err := labeler.AppendLabel(background, dst, data, o)
 	if err != nil {
-		return labelReport{}, err
+		return detect.LabelReport{}, err
 	}
 	if buf != nil {
 		*buf = res.Output
 	}
 	rep, err := detect.Inspect(background, res.Output, detectOptions(o))
 	if err != nil {
-		return labelReport{}, fmt.Errorf("checking the output: %w", err)
+		return detect.LabelReport{}, fmt.Errorf("checking the output: %w", err)
 	}
 	if err := writeFileAtomic(out, res.Output, 0o644); err != nil {
-		return labelReport{}, err
+		return detect.LabelReport{}, err
 	}
 	// The report outlives *buf, which the next file overwrites: drop its
 	// views into the output (raw C2PA bytes, never printed).
 	for i := range rep.Foreign {
 		rep.Foreign[i].Data = nil
 	}
-	lr := labelReport{Report: rep, Output: out, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes}
+	lr := detect.NewLabelReport(rep, res, out)
 	if in := format.Sniff(data); in != res.Format {
 		lr.Notes = append(lr.Notes, fmt.Sprintf("%s input written as %s (no pure-Go %s encoder); name the output accordingly", in, res.Format, in))
 	}
@@ -178,7 +164,7 @@ func labelDir(dir, outDir string, o labeler.Options, jobs int, asJSON bool, stdo
 	}
 	type result struct {
 		in  string
-		rep labelReport
+		rep detect.LabelReport
 		err error
 	}
 	results := make([]result, len(files))
@@ -195,7 +181,7 @@ func labelDir(dir, outDir string, o labeler.Options, jobs int, asJSON bool, stdo
 				rel, _ := filepath.Rel(dir, files[i])
 				dst := filepath.Join(outDir, rel)
 				err := os.MkdirAll(filepath.Dir(dst), 0o755)
-				var rep labelReport
+				var rep detect.LabelReport
 				if err == nil {
 					rep, err = labelFile(files[i], dst, o, &buf)
 				}
@@ -212,7 +198,7 @@ func labelDir(dir, outDir string, o labeler.Options, jobs int, asJSON bool, stdo
 	wg.Wait()
 	bar.finish()
 	failed := 0
-	var reports []labelReport
+	var reports []detect.LabelReport
 	for _, r := range results {
 		if r.err != nil {
 			failed++

@@ -79,7 +79,7 @@ func cmdPropagate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *df.asJSON {
-		printJSON(stdout, labelReport{Report: after, Output: *out})
+		printJSON(stdout, detect.LabelReport{Report: after, Output: *out})
 	} else {
 		fmt.Fprintf(stdout, "%s -> %s: verdict %s, ContentPropagator %s, PropagateID %s\n", in, *out, rep.Verdict, res.Record.ContentPropagator, res.Record.PropagateID)
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
-	"github.com/aigclabel/aigclabel/labeler/aigc"
 	"github.com/aigclabel/aigclabel/labeler/format"
 	"github.com/aigclabel/aigclabel/labeler/watermark/textwm"
 	"github.com/aigclabel/aigclabel/server/store"
@@ -152,21 +151,9 @@ func (s *Server) handleLabel(c echo.Context) error {
 	return s.sendLabeled(c, ctx, f.Name, res)
 }
 
-// LabelReport is the JSON of a labeled file, the same as `aigclabel label
-// --json` prints: the detect report of the output, plus its name, the
-// record written, the steps done and the watermark ID.
-type LabelReport struct {
-	detect.Report
-	Output      string       `json:"output"`
-	Written     *aigc.Record `json:"written,omitempty"`
-	Steps       []string     `json:"steps,omitempty"`
-	WatermarkID string       `json:"watermarkId,omitempty"`
-	Notes       []string     `json:"notes,omitempty"`
-}
-
 // labelReport checks a labeled output as the CLI does: detect on it,
 // metadata only unless labeling changed the content.
-func (s *Server) labelReport(ctx context.Context, name string, res labeler.Result) (LabelReport, error) {
+func (s *Server) labelReport(ctx context.Context, name string, res labeler.Result) (detect.LabelReport, error) {
 	changed := false
 	for _, st := range res.Steps {
 		changed = changed || st == "explicit" || st == "watermark"
@@ -175,12 +162,12 @@ func (s *Server) labelReport(ctx context.Context, name string, res labeler.Resul
 	opts.MetadataOnly = !changed
 	rep, err := detect.Inspect(ctx, res.Output, opts)
 	if err != nil {
-		return LabelReport{}, fmt.Errorf("checking the output: %w", err)
+		return detect.LabelReport{}, fmt.Errorf("checking the output: %w", err)
 	}
 	if rep.ContentHash == "" {
 		rep.ContentHash = res.ContentHash
 	}
-	return LabelReport{Report: rep, Output: name, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes}, nil
+	return detect.NewLabelReport(rep, res, name), nil
 }
 
 // sendLabeled answers with the labeled file, the labeler's result in the

@@ -273,7 +273,7 @@ func TestMultipartInOut(t *testing.T) {
 	mr := multipart.NewReader(bytes.NewReader(out), params["boundary"])
 	p, _ := mr.NextPart()
 	// The result part is `label --json`'s: the output's detect report and what was written.
-	var res LabelReport
+	var res detect.LabelReport
 	if err := json.NewDecoder(p).Decode(&res); err != nil || res.AIGC == nil || res.AIGC.ProduceID != "MYID0001" || res.AIGC.Label != "2" ||
 		res.Written.ProduceID != "MYID0001" || res.Verdict != detect.Confirmed || res.Output != "photo.jpg" || len(res.ContentHash) != 64 {
 		t.Fatalf("result part: %+v %v", res, err)
@@ -529,7 +529,7 @@ func TestBatch(t *testing.T) {
 		if f.State == store.Failed && f.Code == "" {
 			t.Fatalf("failed file without a code: %+v", f)
 		}
-		var rep LabelReport
+		var rep detect.LabelReport
 		if f.State == store.Done && (json.Unmarshal(f.Result, &rep) != nil || rep.Verdict != detect.Confirmed || rep.Output != f.Name) {
 			t.Fatalf("file result is not label --json's report: %s", f.Result)
 		}

@@ -9,7 +9,7 @@
 // stdout) differs.
 //
 // The JSON of every operation is what the CLI prints with --json: the detect
-// Report for detect, and for label and propagate the LabelReport of the
+// Report for detect, and for label and propagate the detect.LabelReport of the
 // output, without the CLI's "output" path: the browser returns the output
 // bytes beside it and the WASI module writes them to stdout.
 package api
@@ -24,7 +24,6 @@ import (
 
 	"github.com/aigclabel/aigclabel/detect"
 	"github.com/aigclabel/aigclabel/labeler"
-	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
 
 // Env is what the entry point injects: the core never reads a clock or global
@@ -48,19 +47,6 @@ const (
 	OptNoExplicit   = "no-explicit"   // propagate: do not add the explicit label the verdict requires
 )
 
-// LabelReport is the JSON of label and propagate: the detect report of the
-// output plus what labeling did. It is `aigclabel label --json` without the
-// output path.
-type LabelReport struct {
-	detect.Report
-	// Written is the record labeling made, which "aigc" lacks for plain text
-	// (no metadata slot).
-	Written     *aigc.Record `json:"written,omitempty"`
-	Steps       []string     `json:"steps,omitempty"`
-	WatermarkID string       `json:"watermarkId,omitempty"`
-	Notes       []string     `json:"notes,omitempty"`
-}
-
 // Label labels in with the options named in opts (labeler.OptionsFromValues
 // names) and returns the labeled bytes and the JSON LabelReport.
 func Label(ctx context.Context, in []byte, opts url.Values, env Env) (out, report []byte, err error) {
@@ -79,7 +65,7 @@ func Label(ctx context.Context, in []byte, opts url.Values, env Env) (out, repor
 	if err != nil {
 		return nil, nil, fmt.Errorf("checking the output: %w", err)
 	}
-	report, err = json.Marshal(LabelReport{Report: rep, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes})
+	report, err = json.Marshal(detect.NewLabelReport(rep, res, ""))
 	return res.Output, report, err
 }
 
@@ -147,7 +133,7 @@ func Propagate(ctx context.Context, in []byte, opts url.Values, env Env) (out, r
 	if err != nil {
 		return nil, nil, fmt.Errorf("checking the output: %w", err)
 	}
-	report, err = json.Marshal(LabelReport{Report: after, Written: &res.Record, Steps: res.Steps, WatermarkID: res.WatermarkID, Notes: res.Notes})
+	report, err = json.Marshal(detect.NewLabelReport(after, res, ""))
 	return res.Output, report, err
 }
 

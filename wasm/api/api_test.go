@@ -38,7 +38,7 @@ func TestLabelDetectPropagate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lr LabelReport
+	var lr detect.LabelReport
 	if err := json.Unmarshal(js, &lr); err != nil {
 		t.Fatalf("label JSON: %v\n%s", err, js)
 	}
@@ -68,7 +68,7 @@ func TestLabelDetectPropagate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pr LabelReport
+	var pr detect.LabelReport
 	json.Unmarshal(pjs, &pr)
 	if pr.AIGC == nil || pr.AIGC.ProduceID != "01JAPITEST0000000000000000" || pr.AIGC.PropagateID != "01JAPIPROP0000000000000000" || pr.AIGC.ContentPropagator != producer {
 		t.Errorf("propagate kept or wrote the wrong fields: %s", pjs)
