@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/aigclabel/aigclabel/labeler/watermark/internal/fft"
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
 )
 
@@ -50,7 +51,7 @@ type spectrum struct {
 }
 
 func detectSpectrum(x8 []float64) *spectrum {
-	tf := newFFT(fftN)
+	tf := fft.For(fftN)
 	win := hann(fftN)
 	nf := len(x8)/detectHop + 1
 	sp := &spectrum{frames: nf, pow: make([][maxBin + 1]float64, nf)}
@@ -69,7 +70,7 @@ func detectSpectrum(x8 []float64) *spectrum {
 // transformPairs transforms the nf Hann-windowed frames of x centred on
 // multiples of hop two at a time: frame f in the real part and f+1 in the
 // imaginary part of one complex transform, which fn separates with split.
-func transformPairs(x []float64, hop, nf int, tf *fft, win []float64, fn func(f int, re, im []float64)) {
+func transformPairs(x []float64, hop, nf int, tf *fft.Plan, win []float64, fn func(f int, re, im []float64)) {
 	re, im := make([]float64, fftN), make([]float64, fftN)
 	for f := 0; f < nf; f += 2 {
 		frame(x, f*hop, win, re)
@@ -78,7 +79,7 @@ func transformPairs(x []float64, hop, nf int, tf *fft, win []float64, fn func(f 
 		} else {
 			clear(im)
 		}
-		tf.transform(re, im, false)
+		tf.Transform(re, im, false)
 		fn(f, re, im)
 	}
 }

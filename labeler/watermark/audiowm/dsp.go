@@ -5,64 +5,9 @@ import "math"
 // The signal processing is written for bit-identical results on every
 // platform: only +, -, *, / and math.Sqrt (all correctly rounded) touch the
 // output, every product that feeds a sum is wrapped in float64() so that no
-// compiler fuses it into a multiply-add, and the tables (twiddles, windows,
-// resampling kernel) are built with math.Sin and math.Cos, which are pure Go
-// on every port but s390x.
-
-// fft is an in-place radix-2 complex FFT of size fftN.
-type fft struct {
-	cos, sin []float64 // twiddles e^{-2πik/N}, k < N/2
-	rev      []int     // bit-reversal permutation
-}
-
-func newFFT(n int) *fft {
-	f := &fft{cos: make([]float64, n/2), sin: make([]float64, n/2), rev: make([]int, n)}
-	for k := 0; k < n/2; k++ {
-		a := 2 * math.Pi * float64(k) / float64(n)
-		f.cos[k], f.sin[k] = math.Cos(a), -math.Sin(a)
-	}
-	bits := 0
-	for 1<<bits < n {
-		bits++
-	}
-	for i := range f.rev {
-		r := 0
-		for b := 0; b < bits; b++ {
-			r |= (i >> b & 1) << (bits - 1 - b)
-		}
-		f.rev[i] = r
-	}
-	return f
-}
-
-// transform computes the forward DFT of (re, im) in place; inverse uses the
-// conjugate twiddles and does not scale.
-func (f *fft) transform(re, im []float64, inverse bool) {
-	n := len(re)
-	for i, r := range f.rev {
-		if i < r {
-			re[i], re[r] = re[r], re[i]
-			im[i], im[r] = im[r], im[i]
-		}
-	}
-	sgn := 1.0
-	if inverse {
-		sgn = -1
-	}
-	for size := 2; size <= n; size <<= 1 {
-		half, step := size/2, n/size
-		for start := 0; start < n; start += size {
-			for k := 0; k < half; k++ {
-				wr, wi := f.cos[k*step], sgn*f.sin[k*step]
-				a, b := start+k, start+k+half
-				tr := float64(re[b]*wr) - float64(im[b]*wi)
-				ti := float64(re[b]*wi) + float64(im[b]*wr)
-				re[b], im[b] = re[a]-tr, im[a]-ti
-				re[a], im[a] = re[a]+tr, im[a]+ti
-			}
-		}
-	}
-}
+// compiler fuses it into a multiply-add, and the tables (windows, resampling
+// kernel; the FFT's twiddles, in internal/fft) are built with math.Sin and
+// math.Cos, which are pure Go on every port but s390x.
 
 // hann returns the periodic Hann window of length n.
 func hann(n int) []float64 {

@@ -3,6 +3,7 @@ package audiowm
 import (
 	"math"
 
+	"github.com/aigclabel/aigclabel/labeler/watermark/internal/fft"
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
 )
 
@@ -25,7 +26,7 @@ const bandBins = halves * halfBins
 
 // analyse computes the band's STFT of x with hop, Hann-windowed frames
 // centred on multiples of hop.
-func analyse(x []float64, hop int, tf *fft, win []float64) *stft {
+func analyse(x []float64, hop int, tf *fft.Plan, win []float64) *stft {
 	nf := len(x)/hop + 1
 	s := &stft{frames: nf, re: make([][]float64, nf), im: make([][]float64, nf)}
 	backing := make([]float64, 2*nf*bandBins)
@@ -69,7 +70,7 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 		snr = DefaultSNR
 	}
 	x8 := mono8(samples, rate)
-	tf := newFFT(fftN)
+	tf := fft.For(fftN)
 	win := hann(fftN)
 	s := analyse(x8, embedHop, tf, win)
 	e := slotEnergies(x8)
@@ -204,7 +205,7 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 // amplitude factor minus one per slot and half-band): each frame's band
 // scaled by its slot's gains, inverse transformed, Hann-windowed and
 // overlap-added (Hann² at a quarter-frame hop sums to 1.5).
-func synthesize(s *stft, g [][halves]float64, tf *fft, win []float64, n8 int) []float64 {
+func synthesize(s *stft, g [][halves]float64, tf *fft.Plan, win []float64, n8 int) []float64 {
 	delta8 := make([]float64, n8)
 	re, im := make([]float64, fftN), make([]float64, fftN)
 	norm := 1 / (1.5 * fftN)
@@ -234,7 +235,7 @@ func synthesize(s *stft, g [][halves]float64, tf *fft, win []float64, n8 int) []
 				}
 			}
 		}
-		tf.transform(re, im, true)
+		tf.Transform(re, im, true)
 		for d, out := range [2][]float64{re, im} {
 			if f+d >= s.frames {
 				break
