@@ -5,12 +5,12 @@ package wav
 import (
 	"bytes"
 	"os"
-	"syscall"
 	"testing"
 
 	gowav "github.com/go-audio/wav"
 
 	"github.com/aigclabel/aigclabel/internal/testenv"
+	"github.com/aigclabel/aigclabel/labeler/format/formattest"
 )
 
 // Benchmarks over the 30 s 44.1 kHz stereo corpus file. Compare against
@@ -27,27 +27,9 @@ func benchFile(b *testing.B) []byte {
 	return in
 }
 
-// startBench starts measuring, CPU time included, after the setup.
-func startBench(b *testing.B, size int) {
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	start := cpuTime()
-	b.ResetTimer()
-	b.Cleanup(func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") })
-}
-
-// cpuTime returns the process's user and system CPU time in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
 func BenchmarkCopy(b *testing.B) {
 	in := benchFile(b)
-	startBench(b, len(in))
+	formattest.StartBench(b, len(in))
 	for range b.N {
 		_ = append([]byte(nil), in...)
 	}
@@ -55,7 +37,7 @@ func BenchmarkCopy(b *testing.B) {
 
 func BenchmarkWrite(b *testing.B) {
 	in := benchFile(b)
-	startBench(b, len(in))
+	formattest.StartBench(b, len(in))
 	rec := testRecord("bench", true)
 	for range b.N {
 		if _, err := (Codec{}).Write(in, rec); err != nil {
@@ -66,7 +48,7 @@ func BenchmarkWrite(b *testing.B) {
 
 func BenchmarkContentHash(b *testing.B) {
 	in := benchFile(b)
-	startBench(b, len(in))
+	formattest.StartBench(b, len(in))
 	for range b.N {
 		if _, err := (Codec{}).ContentHash(in); err != nil {
 			b.Fatal(err)
@@ -76,7 +58,7 @@ func BenchmarkContentHash(b *testing.B) {
 
 func BenchmarkDecodePCM(b *testing.B) {
 	in := benchFile(b)
-	startBench(b, len(in))
+	formattest.StartBench(b, len(in))
 	for range b.N {
 		if _, err := DecodePCM(in); err != nil {
 			b.Fatal(err)
@@ -90,7 +72,7 @@ func BenchmarkEncodePCM(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	startBench(b, len(in))
+	formattest.StartBench(b, len(in))
 	for range b.N {
 		if _, err := EncodePCM(in, p); err != nil {
 			b.Fatal(err)
@@ -102,7 +84,7 @@ func BenchmarkEncodePCM(b *testing.B) {
 // comparison with DecodePCM (it returns []int, not float32).
 func BenchmarkGoAudioDecode(b *testing.B) {
 	in := benchFile(b)
-	startBench(b, len(in))
+	formattest.StartBench(b, len(in))
 	for range b.N {
 		if _, err := gowav.NewDecoder(bytes.NewReader(in)).FullPCMBuffer(); err != nil {
 			b.Fatal(err)

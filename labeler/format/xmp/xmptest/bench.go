@@ -3,10 +3,10 @@
 package xmptest
 
 import (
-	"syscall"
 	"testing"
 
 	"github.com/aigclabel/aigclabel/labeler/format"
+	"github.com/aigclabel/aigclabel/labeler/format/formattest"
 )
 
 // BenchWriteRead measures labeling in (Write, then the verifying Read) beside
@@ -15,14 +15,14 @@ import (
 // loaded machine inflates far less.
 func BenchWriteRead(b *testing.B, c format.Codec, in []byte) {
 	b.Run("copy", func(b *testing.B) {
-		start(b, len(in))
+		formattest.StartBench(b, len(in))
 		for b.Loop() {
 			out := make([]byte, len(in))
 			copy(out, in)
 		}
 	})
 	b.Run("label", func(b *testing.B) {
-		start(b, len(in))
+		formattest.StartBench(b, len(in))
 		for b.Loop() {
 			out, err := c.Write(in, Rec1)
 			if err != nil {
@@ -33,20 +33,4 @@ func BenchWriteRead(b *testing.B, c format.Codec, in []byte) {
 			}
 		}
 	})
-}
-
-func start(b *testing.B, size int) {
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	t0 := cpuTime()
-	b.Cleanup(func() { b.ReportMetric(float64(cpuTime()-t0)/float64(b.N), "cpu-ns/op") })
-}
-
-// cpuTime returns the process's user and system CPU time in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
