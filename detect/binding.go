@@ -19,6 +19,7 @@ func providerSelection(kind format.Kind, b []byte, c Carrier) ([]byte, bool) {
 	if start < 0 || end > int64(len(b)) || start >= end {
 		return nil, false
 	}
+	tagSize := int64(-1) // the ID3v2 tag size to write, for MP3
 	switch {
 	case kind == format.JPEG && c.Kind == "exif-usercomment":
 		if start < 2 || b[start] != 0xFF || b[start+1] != 0xE1 {
@@ -35,17 +36,16 @@ func providerSelection(kind format.Kind, b []byte, c Carrier) ([]byte, bool) {
 		if b[6]|b[7]|b[8]|b[9] >= 0x80 || start < 10 || end > 10+size {
 			return nil, false
 		}
-		out := make([]byte, 0, int64(len(b))-c.Length)
-		out = append(out, b[:start]...)
-		out = append(out, b[end:]...)
-		size -= c.Length
-		binary.BigEndian.PutUint32(out[6:10], uint32(size>>21&0x7F)<<24|uint32(size>>14&0x7F)<<16|uint32(size>>7&0x7F)<<8|uint32(size&0x7F))
-		return out, true
+		tagSize = size - c.Length
 	default:
 		return nil, false
 	}
 	out := make([]byte, 0, int64(len(b))-c.Length)
-	return append(append(out, b[:start]...), b[end:]...), true
+	out = append(append(out, b[:start]...), b[end:]...)
+	if tagSize >= 0 {
+		binary.BigEndian.PutUint32(out[6:10], uint32(tagSize>>21&0x7F)<<24|uint32(tagSize>>14&0x7F)<<16|uint32(tagSize>>7&0x7F)<<8|uint32(tagSize&0x7F))
+	}
+	return out, true
 }
 
 // sm3Binding returns the function sign.Hashes.SM3 calls: the SM3 hash of the
