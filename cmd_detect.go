@@ -140,7 +140,11 @@ func printSummary(w io.Writer, path string, rep detect.Report) {
 	}
 	if wm := rep.Watermark; wm != nil {
 		if wm.Found {
-			fmt.Fprintf(w, "  watermark: payload %s, %d bit errors, false-positive probability %.1e\n", wm.Payload, wm.BitErrors, wm.Confidence)
+			layout := ""
+			if wm.Compact {
+				layout = " (compact layout of a short text)"
+			}
+			fmt.Fprintf(w, "  watermark: payload %s%s, %d bit errors, false-positive probability %.1e\n", wm.Payload, layout, wm.BitErrors, wm.Confidence)
 		} else if wm.Note != "" {
 			fmt.Fprintf(w, "  watermark: none (%s)\n", wm.Note)
 		}

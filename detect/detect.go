@@ -97,6 +97,11 @@ type WatermarkReport struct {
 	BitErrors  int     `json:"bitErrors"`
 	// Segments lists, for audio, the seconds that carry the mark.
 	Segments []Segment `json:"segments,omitempty"`
+	// Compact reports, for text, a payload read from the compact layout of
+	// a short text: it keeps fewer check bits than the regular code, so
+	// Confidence (its own bound, at most textwm.MaxCompactFalsePositive) is
+	// weaker than a regular detection's and worth showing to a reviewer.
+	Compact bool `json:"compact,omitempty"`
 	// Note explains a search that could not run (image too small, too flat).
 	Note string `json:"note,omitempty"`
 }

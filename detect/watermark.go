@@ -73,7 +73,7 @@ func inspectTextWatermark(text string, rep *Report, opts Options) {
 		key = payload.DevKey
 	}
 	res := textwm.Detect(text, key)
-	rep.Watermark = &WatermarkReport{Found: res.Found, Confidence: res.Confidence, BitErrors: res.SymbolErrors}
+	rep.Watermark = &WatermarkReport{Found: res.Found, Confidence: res.Confidence, BitErrors: res.SymbolErrors, Compact: res.Compact}
 	if res.Found {
 		rep.foundWatermark(res.Payload, opts)
 	}

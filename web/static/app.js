@@ -468,6 +468,7 @@ function describeSeal(seal) {
 function describeWatermark(w) {
   if (!w.found) return t("notFound") + (w.note ? ` (${w.note})` : "");
   let s = `${t("found")}: ID ${w.payload}, ${w.bitErrors} ${t("bitErrors")}, ${t("fpProb")} ${Number(w.confidence).toExponential(1)}`;
+  if (w.compact) s += ` (${t("wmCompact")})`;
   if (w.segments && w.segments.length) s += `, ${w.segments.map((g) => `${g.start.toFixed(1)}–${g.end.toFixed(1)} s`).join(", ")}`;
   return s;
 }

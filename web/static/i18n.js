@@ -101,6 +101,7 @@ const I18N = {
     seal_valid: "有效", "seal_content-modified": "签名有效但内容已改动", seal_invalid: "无效", "seal_unknown-key": "签名完整，密钥未知",
     "seal_expired-key": "密钥已过期", "seal_revoked-key": "密钥已吊销", seal_malformed: "格式错误", seal_unsupported: "不支持的算法",
     bitErrors: "个错误位", fpProb: "误报概率", confidence: "置信度",
+    wmCompact: "短文本紧凑布局，校验位较少",
     "kind_image-overlay": "图片上的文字", kind_text: "文本标识", "kind_audio-rhythm": "提示音节奏", "kind_audio-voice": "语音提示",
   },
   en: {
@@ -202,6 +203,7 @@ const I18N = {
     seal_valid: "valid", "seal_content-modified": "valid, but the content was changed", seal_invalid: "invalid", "seal_unknown-key": "intact, key unknown",
     "seal_expired-key": "key expired", "seal_revoked-key": "key revoked", seal_malformed: "malformed", seal_unsupported: "unsupported algorithm",
     bitErrors: "bit errors", fpProb: "false-positive probability", confidence: "confidence",
+    wmCompact: "compact layout of a short text, fewer check bits",
     "kind_image-overlay": "text on the image", kind_text: "text label", "kind_audio-rhythm": "audio rhythm", "kind_audio-voice": "voice prompt",
   },
 };
