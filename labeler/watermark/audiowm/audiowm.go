@@ -286,23 +286,48 @@ func check(samples [][]float32, rate int, key []byte) (int, error) {
 	return n, nil
 }
 
-// mono8 returns the channels' mean resampled to rate8.
+// mono8 returns the channels' mean resampled to rate8. The mixdown is
+// made a block of output at a time, just before the resampler reads it, so
+// the full-rate mono signal is never held whole.
 func mono8(samples [][]float32, rate int) []float64 {
 	n := len(samples[0])
-	m := make([]float64, n)
-	inv := 1 / float64(len(samples))
+	n8 := int(int64(n) * rate8 / int64(rate))
+	y := make([]float64, n8)
+	if rate == rate8 {
+		mixdown(y, samples, 0)
+		return y
+	}
+	r := newResampler(rate, rate8, cutoff8, n8)
+	const block = 2048 // output samples: the input block stays in cache
+	var buf []float64
+	for m0 := 0; m0 < n8; m0 += block {
+		m1 := min(m0+block, n8)
+		lo, hi := r.span(m0, m1, n)
+		if cap(buf) < hi-lo {
+			buf = make([]float64, hi-lo, 2*(hi-lo))
+		}
+		buf = buf[:hi-lo]
+		mixdown(buf, samples, lo)
+		r.run(y[m0:m1], m0, buf, lo, n)
+	}
+	return y
+}
+
+// mixdown sets dst to the channels' mean from sample off on.
+func mixdown(dst []float64, samples [][]float32, off int) {
+	clear(dst)
 	for _, c := range samples {
+		c = c[off : off+len(dst)]
 		for i, v := range c {
-			m[i] += float64(v)
+			dst[i] += float64(v)
 		}
 	}
 	if len(samples) > 1 {
-		for i := range m {
-			m[i] *= inv
+		inv := 1 / float64(len(samples))
+		for i := range dst {
+			dst[i] *= inv
 		}
 	}
-	n8 := int(int64(n) * rate8 / int64(rate))
-	return resample(m, rate, rate8, cutoff8, n8)
 }
 
 // lnSeries is the natural logarithm of x > 0 to about 1e-12, from + - * /

@@ -60,57 +60,138 @@ func kernelAt(u float64) float64 {
 
 // resample converts x from rate from to rate to (both in Hz) with a
 // band limit of cutoff Hz (below half of both rates), starting at the same
-// instant; it returns n samples. When the rates' ratio has few phases (as
-// between the common rates) the kernel is tabulated per phase first: the
-// same weights, summed in the same order, so the same output.
+// instant; it returns n samples.
 func resample(x []float64, from, to int, cutoff float64, n int) []float64 {
 	y := make([]float64, n)
 	if from == to {
 		copy(y, x)
 		return y
 	}
-	ratio := 2 * cutoff / float64(from) // zero crossings per input sample
-	gain := ratio
-	half := int(kernelZeros/ratio) + 1
-	taps := 2*half + 1
-	phases := to / gcd(from, to)
-	var table []float64
-	if phases*taps <= 1<<20 && phases <= n {
-		table = make([]float64, phases*taps)
-		for p := 0; p < phases; p++ {
+	newResampler(from, to, cutoff, n).run(y, 0, x, 0, len(x))
+	return y
+}
+
+// resampler is a windowed-sinc rate converter from one rate to another.
+// Output m lies at input position m·from/to = k0 + frac; it is gain times
+// the sum, over the input samples k within half of k0, of x[k] times the
+// kernel at (k - k0 - frac)·ratio, added in ascending k from zero.
+type resampler struct {
+	from, to   int
+	ratio      float64 // kernel zero crossings per input sample
+	gain       float64
+	half, taps int
+	// When the rates' ratio has few phases (as between the common rates)
+	// the kernel is tabulated per phase (m mod phases): the same weights,
+	// so the same output, without interpolating the kernel per tap.
+	phases int
+	table  []float64 // phases × taps, or nil
+}
+
+// newResampler prepares the conversion of an input to n output samples.
+func newResampler(from, to int, cutoff float64, n int) *resampler {
+	ratio := 2 * cutoff / float64(from)
+	r := &resampler{from: from, to: to, ratio: ratio, gain: ratio}
+	r.half = int(kernelZeros/ratio) + 1
+	r.taps = 2*r.half + 1
+	r.phases = to / gcd(from, to)
+	if r.phases*r.taps <= 1<<20 && r.phases <= n {
+		r.table = make([]float64, r.phases*r.taps)
+		for p := 0; p < r.phases; p++ {
 			frac := float64(int64(p)*int64(from)%int64(to)) / float64(to)
-			for t := 0; t < taps; t++ {
-				table[p*taps+t] = kernelAt(float64((float64(t-half) - frac) * ratio))
+			for t := 0; t < r.taps; t++ {
+				r.table[p*r.taps+t] = kernelAt(float64((float64(t-r.half) - frac) * ratio))
 			}
 		}
 	}
-	for m := range y {
-		// Input position of output m: m*from/to, split exactly.
-		num := int64(m) * int64(from)
-		k0 := int(num / int64(to))
-		lo, hi := k0-half, k0+half+1
-		if lo < 0 {
-			lo = 0
+	return r
+}
+
+// span returns the input samples [lo, hi) that outputs [m0, m1) read from
+// an input of nIn samples.
+func (r *resampler) span(m0, m1, nIn int) (lo, hi int) {
+	lo = int(int64(m0)*int64(r.from)/int64(r.to)) - r.half
+	hi = int(int64(m1-1)*int64(r.from)/int64(r.to)) + r.half + 1
+	return max(lo, 0), min(hi, nIn)
+}
+
+// run computes outputs m0 .. m0+len(y)-1 into y from an input of nIn
+// samples of which x holds [x0, x0+len(x)), which must include their span.
+func (r *resampler) run(y []float64, m0 int, x []float64, x0, nIn int) {
+	from, to, half, taps := int64(r.from), int64(r.to), r.half, r.taps
+	// k0 and rem step through m·from = k0·to + rem without dividing.
+	num := int64(m0) * from
+	k0, rem := int(num/to), num%to
+	stepK, stepR := int(from/to), from%to
+	p := m0 % r.phases
+	next := func() {
+		k0 += stepK
+		rem += stepR
+		if rem >= to {
+			rem -= to
+			k0++
 		}
-		if hi > len(x) {
-			hi = len(x)
+		if p++; p == r.phases {
+			p = 0
 		}
+	}
+	for i := 0; i < len(y); {
+		if r.table != nil && k0-half >= 0 && k0+half+1 <= nIn && i+4 <= len(y) {
+			// Four outputs at a time with the whole kernel inside the
+			// input: four independent sums (each in its own order, so
+			// the same result) keep the multipliers busy.
+			a0, w0 := k0-half-x0, p*taps
+			next()
+			a1, w1 := k0-half-x0, p*taps
+			next()
+			a2, w2 := k0-half-x0, p*taps
+			next()
+			a3, w3 := k0-half-x0, p*taps
+			if k0+half+1 <= nIn {
+				xs0, ws0 := x[a0:a0+taps], r.table[w0:w0+taps]
+				xs1, ws1 := x[a1:a1+taps], r.table[w1:w1+taps]
+				xs2, ws2 := x[a2:a2+taps], r.table[w2:w2+taps]
+				xs3, ws3 := x[a3:a3+taps], r.table[w3:w3+taps]
+				ws0, xs1, ws1 = ws0[:len(xs0)], xs1[:len(xs0)], ws1[:len(xs0)]
+				xs2, ws2, xs3, ws3 = xs2[:len(xs0)], ws2[:len(xs0)], xs3[:len(xs0)], ws3[:len(xs0)]
+				var s0, s1, s2, s3 float64
+				for t := range xs0 {
+					s0 += float64(xs0[t] * ws0[t])
+					s1 += float64(xs1[t] * ws1[t])
+					s2 += float64(xs2[t] * ws2[t])
+					s3 += float64(xs3[t] * ws3[t])
+				}
+				y[i] = float64(s0 * r.gain)
+				y[i+1] = float64(s1 * r.gain)
+				y[i+2] = float64(s2 * r.gain)
+				y[i+3] = float64(s3 * r.gain)
+				i += 4
+				next()
+				continue
+			}
+			// The fourth output's kernel runs past the input's end: back
+			// up and do these one at a time.
+			num = int64(m0+i) * from
+			k0, rem = int(num/to), num%to
+			p = (m0 + i) % r.phases
+		}
+		lo, hi := max(k0-half, 0), min(k0+half+1, nIn)
 		var s float64
-		if table != nil {
-			w := table[(m%phases)*taps : (m%phases+1)*taps]
+		if r.table != nil {
+			w := r.table[p*taps : (p+1)*taps]
 			for k := lo; k < hi; k++ {
-				s += float64(x[k] * w[k-k0+half])
+				s += float64(x[k-x0] * w[k-k0+half])
 			}
 		} else {
-			frac := float64(num%int64(to)) / float64(to)
+			frac := float64(rem) / float64(to)
 			for k := lo; k < hi; k++ {
-				u := float64((float64(k-k0) - frac) * ratio)
-				s += float64(x[k] * kernelAt(u))
+				u := float64((float64(k-k0) - frac) * r.ratio)
+				s += float64(x[k-x0] * kernelAt(u))
 			}
 		}
-		y[m] = float64(s * gain)
+		y[i] = float64(s * r.gain)
+		i++
+		next()
 	}
-	return y
 }
 
 func gcd(a, b int) int {
