@@ -114,11 +114,15 @@ type window struct {
 	cum2   [halves][]float64 // integrals of cum (piecewise linear)
 	fm     float64           // the band-edge factor of cum
 	ready  bool              // cum holds the sums for fm
-	e      [][halves]float64
-	f, wt  [][units]float64 // outer log ratio and weight per slot and group
-	starts []float64
-	ref    float64 // mean part energy of the current tiles
-	fit    [][periodSlots][2]float64
+	// The parts' bins for fm: lo..hi-1, less the fraction lof of bin lo,
+	// plus the fraction hif of bin hi.
+	lo, hi   [halves]int
+	lof, hif [halves]float64
+	e        [][halves]float64
+	f, wt    [][units]float64 // outer log ratio and weight per slot and group
+	starts   []float64
+	ref      float64 // mean part energy of the current tiles
+	fit      [][periodSlots][2]float64
 }
 
 // prepare fills w.cum with the prefix sums over frames of half-band
@@ -132,39 +136,53 @@ func (w *window) prepare(scale float64, speed bool) {
 	if w.ready && w.fm == fm {
 		return // tempo scales share the band edges
 	}
+	w.edges(fm)
+	for f := 0; f < w.w1-w.w0; f++ {
+		w.accumulate(f, &w.sp.pow[w.w0+f])
+	}
+}
+
+// edges sets the parts' bin ranges for the band-edge factor fm and sizes
+// the prefix sums for the window's frames, to be filled by accumulate.
+func (w *window) edges(fm float64) {
 	w.ready, w.fm = true, fm
 	n := w.w1 - w.w0
-	var lo, hi [halves]int
-	var lof, hif [halves]float64
+	if cap(w.cum[0]) < n+1 {
+		// One backing array for all parts' sums.
+		b := make([]float64, 2*halves*(n+1))
+		for h := range halves {
+			w.cum[h] = b[2*h*(n+1) : (2*h+1)*(n+1) : (2*h+1)*(n+1)]
+			w.cum2[h] = b[(2*h+1)*(n+1) : (2*h+2)*(n+1) : (2*h+2)*(n+1)]
+		}
+	}
 	for b := 0; b < halves; b++ {
 		x0 := float64(firstBin+b*halfBins) * fm
 		x1 := float64(firstBin+(b+1)*halfBins) * fm
-		lo[b], hi[b] = int(x0), min(int(x1), maxBin)
-		lof[b], hif[b] = x0-float64(lo[b]), x1-float64(int(x1))
-		if hi[b] != int(x1) {
-			hif[b] = 0
-		}
-		if cap(w.cum[b]) < n+1 {
-			w.cum[b] = make([]float64, n+1)
-			w.cum2[b] = make([]float64, n+1)
+		w.lo[b], w.hi[b] = int(x0), min(int(x1), maxBin)
+		w.lof[b], w.hif[b] = x0-float64(w.lo[b]), x1-float64(int(x1))
+		if w.hi[b] != int(x1) {
+			w.hif[b] = 0
 		}
 		w.cum[b] = w.cum[b][:n+1]
 		w.cum2[b] = w.cum2[b][:n+1]
 		w.cum[b][0], w.cum2[b][0] = 0, 0
 	}
-	for f := 0; f < n; f++ {
-		row := &w.sp.pow[w.w0+f]
-		for b := 0; b < halves; b++ {
-			var p float64
-			for i := lo[b]; i < hi[b]; i++ {
-				p += row[i]
-			}
-			// E over [x0, x1) = bins lo..hi-1, minus the part of bin lo
-			// below x0, plus the part of bin hi below x1.
-			p += float64(hif[b]*row[hi[b]]) - float64(lof[b]*row[lo[b]])
-			w.cum[b][f+1] = w.cum[b][f] + p
-			w.cum2[b][f+1] = w.cum2[b][f] + (w.cum[b][f]+w.cum[b][f+1])/2
+}
+
+// accumulate adds frame f's (from the window's start) part energies,
+// from its power spectrum row, to the prefix sums; frames go in order.
+func (w *window) accumulate(f int, row *[maxBin + 1]float64) {
+	for b := 0; b < halves; b++ {
+		var p float64
+		for i := w.lo[b]; i < w.hi[b]; i++ {
+			p += row[i]
 		}
+		// E over [x0, x1) = bins lo..hi-1, minus the part of bin lo
+		// below x0, plus the part of bin hi below x1.
+		p += float64(w.hif[b]*row[w.hi[b]]) - float64(w.lof[b]*row[w.lo[b]])
+		c, c2 := w.cum[b], w.cum2[b]
+		c[f+1] = c[f] + p
+		c2[f+1] = c2[f] + (c[f]+c[f+1])/2
 	}
 }
 

@@ -2,6 +2,7 @@ package audiowm
 
 import (
 	"math"
+	"slices"
 
 	"github.com/aigclabel/aigclabel/labeler/watermark/internal/fft"
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
@@ -46,14 +47,40 @@ func analyse(x []float64, hop int, tf *fft.Plan, win []float64) *stft {
 	return s
 }
 
+// meter measures slot energies as the detector sees them, keeping its
+// buffers from one measurement to the next.
+type meter struct {
+	w    window
+	tf   *fft.Plan
+	win  []float64
+	rows [2][maxBin + 1]float64
+}
+
 // slotEnergies returns the half-band energies of x's slots as the detector
-// sees them at scale 1 and offset 0.
-func slotEnergies(x8 []float64) [][halves]float64 {
-	sp := detectSpectrum(x8)
-	w := &window{sp: sp, w0: 0, w1: sp.frames}
-	w.prepare(1, false)
+// sees them at scale 1 and offset 0: detectSpectrum and prepare, computing
+// only the bins the parts read and holding no spectrum.
+func (m *meter) slotEnergies(x8 []float64) [][halves]float64 {
+	if m.tf == nil {
+		m.tf, m.win = fft.For(fftN), hann(fftN)
+	}
+	nf := len(x8)/detectHop + 1
+	w := &m.w
+	w.w0, w.w1 = 0, nf
+	w.edges(1)
+	transformPairs(x8, detectHop, nf, m.tf, m.win, func(f int, re, im []float64) {
+		// At scale 1 the parts read bins firstBin to firstBin+bandBins.
+		for i := firstBin; i <= firstBin+bandBins; i++ {
+			xr, xi, yr, yi := split(re, im, i)
+			m.rows[0][i] = float64(xr*xr) + float64(xi*xi)
+			m.rows[1][i] = float64(yr*yr) + float64(yi*yi)
+		}
+		w.accumulate(f, &m.rows[0])
+		if f+1 < nf {
+			w.accumulate(f+1, &m.rows[1])
+		}
+	})
 	w.tiles(1, 0)
-	return w.e
+	return slices.Clone(w.e)
 }
 
 // Embed marks samples (planar channels, all the same length, in [-1, 1))
@@ -73,7 +100,8 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 	tf := fft.For(fftN)
 	win := hann(fftN)
 	s := analyse(x8, embedHop, tf, win)
-	e := slotEnergies(x8)
+	var mt meter
+	e := mt.slotEnergies(x8)
 	nSlots := len(e)
 
 	// Mean in-band power per sample (the Hann window's energy is 3N/8 and
@@ -167,7 +195,7 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 			for i, v := range x8 {
 				y[i] = v + delta8[i]
 			}
-			cur = slotEnergies(y)
+			cur = mt.slotEnergies(y)
 		}
 	}
 
