@@ -117,6 +117,16 @@ func (r *resampler) span(m0, m1, nIn int) (lo, hi int) {
 // run computes outputs m0 .. m0+len(y)-1 into y from an input of nIn
 // samples of which x holds [x0, x0+len(x)), which must include their span.
 func (r *resampler) run(y []float64, m0 int, x []float64, x0, nIn int) {
+	if r.from == r.to { // as resample: a copy, zeros past the input
+		for i := range y {
+			if k := m0 + i; k < nIn {
+				y[i] = x[k-x0]
+			} else {
+				y[i] = 0
+			}
+		}
+		return
+	}
 	from, to, half, taps := int64(r.from), int64(r.to), r.half, r.taps
 	// k0 and rem step through m·from = k0·to + rem without dividing.
 	num := int64(m0) * from

@@ -158,7 +158,7 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 	// log energy).
 	la := make([][halves]float64, nSlots)
 	gain := make([][halves]float64, nSlots)
-	var delta8 []float64
+	delta8, y := make([]float64, len(x8)), make([]float64, len(x8))
 	cur := e
 	for it := 0; it <= corrections; it++ {
 		for k := range cur {
@@ -189,9 +189,8 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 				gain[k][h] = exp(la[k][h]) - 1
 			}
 		}
-		delta8 = synthesize(s, gain, tf, win, len(x8))
+		synthesize(s, gain, tf, win, delta8)
 		if it < corrections {
-			y := make([]float64, len(x8))
 			for i, v := range x8 {
 				y[i] = v + delta8[i]
 			}
@@ -199,7 +198,18 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 		}
 	}
 
-	delta := resample(delta8, rate8, rate, cutoff8, n)
+	// The difference at the file's rate, a block at a time: made twice,
+	// to measure it and then to add it, rather than held whole (it would
+	// be the largest buffer of all).
+	up := newResampler(rate8, rate, cutoff8, n)
+	block := make([]float64, min(n, 1<<13))
+	each := func(fn func(m0 int, d []float64)) {
+		for m0 := 0; m0 < n; m0 += len(block) {
+			d := block[:min(len(block), n-m0)]
+			up.run(d, m0, delta8, 0, len(delta8))
+			fn(m0, d)
+		}
+	}
 
 	// Weaken to the SNR floor if the mark costs more.
 	var px, pd float64
@@ -208,9 +218,11 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 			px += float64(float64(v) * float64(v))
 		}
 	}
-	for _, v := range delta {
-		pd += float64(v * v)
-	}
+	each(func(_ int, d []float64) {
+		for _, v := range d {
+			pd += float64(v * v)
+		}
+	})
 	pd *= float64(len(samples))
 	// 10^(snr/10) rounded to a thousandth, so that a last-ulp difference
 	// of math.Pow between platforms cannot change the output.
@@ -220,21 +232,24 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 		scale = math.Sqrt(px / float64(pd*ratio))
 	}
 	const top = 1 - 1.0/(1<<23)
-	for _, c := range samples {
-		for i, v := range c {
-			y := float64(v) + float64(delta[i]*scale)
-			c[i] = float32(max(-1, min(top, y)))
+	each(func(m0 int, d []float64) {
+		for _, c := range samples {
+			c = c[m0 : m0+len(d)]
+			for i, v := range c {
+				y := float64(v) + float64(d[i]*scale)
+				c[i] = float32(max(-1, min(top, y)))
+			}
 		}
-	}
+	})
 	return nil
 }
 
-// synthesize returns the difference signal at rate8 for gains g (the
+// synthesize sets delta8 to the difference signal at rate8 for gains g (the
 // amplitude factor minus one per slot and half-band): each frame's band
 // scaled by its slot's gains, inverse transformed, Hann-windowed and
 // overlap-added (Hann² at a quarter-frame hop sums to 1.5).
-func synthesize(s *stft, g [][halves]float64, tf *fft.Plan, win []float64, n8 int) []float64 {
-	delta8 := make([]float64, n8)
+func synthesize(s *stft, g [][halves]float64, tf *fft.Plan, win []float64, delta8 []float64) {
+	clear(delta8)
 	re, im := make([]float64, fftN), make([]float64, fftN)
 	norm := 1 / (1.5 * fftN)
 	// Two frames per complex transform: the spectra X of frame f and Y of
@@ -277,5 +292,4 @@ func synthesize(s *stft, g [][halves]float64, tf *fft.Plan, win []float64, n8 in
 			}
 		}
 	}
-	return delta8
 }
