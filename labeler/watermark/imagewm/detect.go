@@ -92,8 +92,13 @@ func newDetector(img image.Image, key []byte) (*detector, float64) {
 		return nil, 0
 	}
 	ww, wh, f := workSize(b.Dx(), b.Dy(), workSide)
-	d := &detector{r: whiten(lumaPlane(img, ww, wh)), keyed: keyedFor(key)}
-	return d, f
+	y := lumaPlane(img, ww, wh)
+	paper := paperLike(y, paperShareDetect)
+	r := whiten(y)
+	if paper {
+		addInk(r, img)
+	}
+	return &detector{r: r, keyed: keyedFor(key)}, f
 }
 
 // whiten returns the luma's weighted residual: deviation from a 5x5 mean,
@@ -121,6 +126,45 @@ func whiten(y *plane) *plane {
 		r.p[i] = max(-3, min(3, v))
 	}
 	return r
+}
+
+// inkLevelRadius is the radius (working pixels) over which addInk takes
+// the local ink level.
+const inkLevelRadius = 6
+
+// addInk adds to residual r (of a paper-like image, see paperLike) the ink's
+// own residual: per working pixel, the mean luma of its ink pixels (read at
+// full size, so the white around a stroke does not drown it) minus the
+// local ink level, normalised by its RMS over the image and weighted by the
+// ink's area share. In r's whitening the strokes' edges dominate, and after
+// a brightening that clips the paper the ink is all that carries the mark.
+func addInk(r *plane, img image.Image) {
+	m, n := inkPlane(img, r.w, r.h)
+	sn := newPlane(r.w, r.h)
+	for i, v := range m.p {
+		sn.p[i] = float64(v * n.p[i])
+	}
+	tmp := newPlane(r.w, r.h)
+	lvl := boxBlurTo(sn, sn, tmp, inkLevelRadius)
+	cov := boxBlurTo(n, newPlane(r.w, r.h), tmp, inkLevelRadius)
+	var e2, c float64
+	for i, v := range n.p {
+		if v > 0 {
+			e := m.p[i] - lvl.p[i]/cov.p[i]
+			m.p[i] = e
+			e2 += float64(float64(e*e) * v)
+			c += v
+		}
+	}
+	if c == 0 {
+		return
+	}
+	sd := math.Sqrt(e2/c) + 1
+	for i, v := range n.p {
+		if v > 0 {
+			r.p[i] += max(-3, min(3, float64(m.p[i]/sd*v)))
+		}
+	}
 }
 
 type detector struct {

@@ -60,7 +60,8 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 	}
 	out := toNRGBA(img)
 	ww, wh, f := workSize(w, h, maskSide)
-	act := activity(lumaPlane(out, ww, wh))
+	y := lumaPlane(out, ww, wh)
+	act := activity(y)
 
 	lay := newLayout(key)
 	chip := lay.chipValues(payload.Encode(id))
@@ -88,7 +89,17 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 		return nil, ErrTooFlat
 	}
 
-	applied := apply(out, amp, tab, cell, f)
+	pat := newPatternRows(tab, cell, w)
+	var ink *inkMask
+	if paperLike(y, paperShareEmbed) {
+		ink = &inkMask{bits: make([]uint64, (w*h+63)/64)}
+	}
+	applied := apply(out, amp, pat, f, ink)
+	if ink != nil && ink.energy > 0 {
+		// The ink gets what is left of the budget, up to its visibility cap.
+		a := math.Sqrt(max(0, target-applied) * float64(w*h) / ink.energy)
+		applied += applyInk(out, ink, pat, min(a, inkCap))
+	}
 	if applied < 0.2*target {
 		return nil, ErrTooFlat
 	}
@@ -129,6 +140,34 @@ const jndSlope = 0.5
 // the text page get the steered laws, and every other image keeps
 // lawQuarter (SSIM 0.984-0.995).
 const ssimFloor = 0.975
+
+// Paper-like images (a text page: mostly near-white background, dark
+// strokes) lose the mark in the background to any brightening, which clips
+// the white to 255 (brightness +20% leaves only pixels below 213). Their
+// ink pixels keep it, so such an image also gets the mark in its ink at a
+// fixed amplitude (taken from what the background left of the budget, up
+// to inkCap); the detector reads the ink on its own (see inkResidual).
+// Black ink clips the mark's negative half, which then costs nothing; the
+// positive half still correlates with the pattern.
+const (
+	paperWhite       = 224  // luma of near-white paper
+	paperShareEmbed  = 0.6  // share of near-white pixels (at mask resolution) for the ink mark
+	paperShareDetect = 0.5  // the same for the detector's ink residual (attacks may darken a page)
+	inkLuma          = 96   // ink pixels have a luma below this
+	inkCap           = 12.0 // the strongest ink mark, in levels (higher shows as mottled strokes)
+)
+
+// paperLike reports whether at least share of y's pixels are near-white.
+// Corpus photos have at most 6%, the text page 96%.
+func paperLike(y *plane, share float64) bool {
+	n := 0
+	for _, v := range y.p {
+		if v >= paperWhite {
+			n++
+		}
+	}
+	return float64(n) >= share*float64(len(y.p))
+}
 
 // activity returns the local activity: the RMS of the luma's deviation from
 // its 3x3 mean, over 5x5 neighbourhoods.
@@ -292,27 +331,73 @@ func pow10(x float64) float64 {
 	return r
 }
 
+// patternRows evaluates the mark's pattern at full-size pixel positions,
+// one row at a time: load(y) prepares row y, at(x) is its value at column x.
+type patternRows struct {
+	tab  []float64
+	cell float64
+	cols []patternCol
+	wrow []float64
+}
+
+type patternCol struct {
+	i0, i1 int
+	tu     float64
+}
+
+func newPatternRows(tab []float64, cell float64, w int) *patternRows {
+	p := &patternRows{tab: tab, cell: cell, cols: make([]patternCol, w), wrow: make([]float64, tabSide)}
+	for x := range p.cols {
+		u := (float64(x)/cell - 0.5) * tabSub
+		fu := math.Floor(u)
+		i0 := wrapTab(int(fu))
+		p.cols[x] = patternCol{i0, (i0 + 1) % tabSide, u - fu}
+	}
+	return p
+}
+
+func (p *patternRows) load(y int) {
+	v := (float64(y)/p.cell - 0.5) * tabSub
+	fv := math.Floor(v)
+	j0 := wrapTab(int(fv))
+	j1 := (j0 + 1) % tabSide
+	tv := v - fv
+	for i := range p.wrow {
+		p.wrow[i] = float64(p.tab[j0*tabSide+i]*(1-tv)) + float64(p.tab[j1*tabSide+i]*tv)
+	}
+}
+
+func (p *patternRows) at(x int) float64 {
+	c := p.cols[x]
+	return float64(p.wrow[c.i0]*(1-c.tu)) + float64(p.wrow[c.i1]*c.tu)
+}
+
+// inkMask records the ink pixels of a paper-like image (see paperLike) that
+// apply left for applyInk, and the pattern's energy over them.
+type inkMask struct {
+	bits []uint64 // bit y*w+x is set for an ink pixel
+	// energy is the sum of the squared pattern over the ink pixels whose
+	// change would not clip at black (the pattern's positive half on black
+	// ink), so that amplitude a costs about a^2 energy / pixels in MSE.
+	energy float64
+}
+
 // apply adds amp x pattern to out's R, G and B in place and returns the mean
 // squared change actually made (after rounding and clipping), per channel.
-func apply(out *image.NRGBA, amp *plane, tab []float64, cell, f float64) float64 {
+// With ink, the ink pixels (luma below inkLuma) are left for applyInk.
+func apply(out *image.NRGBA, amp *plane, pat *patternRows, f float64, ink *inkMask) float64 {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
 	type col struct {
-		i0, i1 int
-		tu     float64
 		a0, a1 int
 		ta     float64
 	}
 	cols := make([]col, w)
 	for x := range cols {
-		u := (float64(x)/cell - 0.5) * tabSub
-		fu := math.Floor(u)
-		i0 := wrapTab(int(fu))
 		xa := (float64(x)+0.5)*f - 0.5
 		a0, a1, ta := lerpIndex(xa, amp.w)
-		cols[x] = col{i0, (i0 + 1) % tabSide, u - fu, a0, a1, ta}
+		cols[x] = col{a0, a1, ta}
 	}
 	arow := make([]float64, amp.w)
-	wrow := make([]float64, tabSide)
 	var sum float64
 	for y := 0; y < h; y++ {
 		ya := (float64(y)+0.5)*f - 0.5
@@ -320,41 +405,75 @@ func apply(out *image.NRGBA, amp *plane, tab []float64, cell, f float64) float64
 		for x := range arow {
 			arow[x] = float64(amp.p[r0*amp.w+x]*(1-tr)) + float64(amp.p[r1*amp.w+x]*tr)
 		}
-		v := (float64(y)/cell - 0.5) * tabSub
-		fv := math.Floor(v)
-		j0 := wrapTab(int(fv))
-		j1 := (j0 + 1) % tabSide
-		tv := v - fv
-		for i := range wrow {
-			wrow[i] = float64(tab[j0*tabSide+i]*(1-tv)) + float64(tab[j1*tabSide+i]*tv)
-		}
+		pat.load(y)
 		px := out.Pix[y*out.Stride : y*out.Stride+4*w]
 		for x, c := range cols {
-			pv := float64(wrow[c.i0]*(1-c.tu)) + float64(wrow[c.i1]*c.tu)
-			a := float64(arow[c.a0]*(1-c.ta)) + float64(arow[c.a1]*c.ta)
-			d := float64(a * pv)
+			pv := pat.at(x)
 			p := px[4*x : 4*x+3 : 4*x+3]
-			// Per-channel rounding offsets (+1/3, 0, -1/3) make the luma
-			// change follow d in finer steps than one level.
-			for ch, off := range [3]float64{1.0 / 3, 0, -1.0 / 3} {
-				old := p[ch]
-				nv := float64(old) + d + off
-				var q uint8
-				switch {
-				case nv <= 0:
-					q = 0
-				case nv >= 254.5:
-					q = 255
-				default:
-					q = uint8(int(nv + 0.5))
+			if ink != nil {
+				if l := luma8(p[0], p[1], p[2]); l < inkLuma {
+					i := y*w + x
+					ink.bits[i/64] |= 1 << (i % 64)
+					if pv > 0 || l >= inkLuma/8 {
+						ink.energy += float64(pv * pv)
+					}
+					continue
 				}
-				p[ch] = q
-				dd := float64(int(q) - int(old))
-				sum += float64(dd * dd)
 			}
+			a := float64(arow[c.a0]*(1-c.ta)) + float64(arow[c.a1]*c.ta)
+			sum += addLuma(p, float64(a*pv))
 		}
 	}
 	return sum / float64(3*w*h)
+}
+
+// applyInk adds amplitude a x pattern to the ink pixels of out that apply
+// skipped, and returns the mean squared change made (over the whole image,
+// per channel).
+func applyInk(out *image.NRGBA, ink *inkMask, pat *patternRows, a float64) float64 {
+	w, h := out.Rect.Dx(), out.Rect.Dy()
+	var sum float64
+	for y := 0; y < h; y++ {
+		loaded := false
+		px := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if ink.bits[i/64]&(1<<(i%64)) == 0 {
+				continue
+			}
+			if !loaded {
+				pat.load(y)
+				loaded = true
+			}
+			sum += addLuma(px[4*x:4*x+3:4*x+3], float64(a*pat.at(x)))
+		}
+	}
+	return sum / float64(3*w*h)
+}
+
+// addLuma adds d to the R, G and B of pixel p, rounded and clipped, and
+// returns the sum of the squared changes.
+func addLuma(p []uint8, d float64) float64 {
+	var sum float64
+	// Per-channel rounding offsets (+1/3, 0, -1/3) make the luma change
+	// follow d in finer steps than one level.
+	for ch, off := range [3]float64{1.0 / 3, 0, -1.0 / 3} {
+		old := p[ch]
+		nv := float64(old) + d + off
+		var q uint8
+		switch {
+		case nv <= 0:
+			q = 0
+		case nv >= 254.5:
+			q = 255
+		default:
+			q = uint8(int(nv + 0.5))
+		}
+		p[ch] = q
+		dd := float64(int(q) - int(old))
+		sum += float64(dd * dd)
+	}
+	return sum
 }
 
 // lerpIndex splits coordinate t on an n-sample grid into two clamped sample

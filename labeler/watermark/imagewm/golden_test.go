@@ -11,3 +11,7 @@ const goldenEmbedCRC = 0x06d47dc1
 // goldenEmbedCRCInverse is the same for Embed(texture(320, 240, 3), 42,
 // DevKey), which uses lawInverse.
 const goldenEmbedCRCInverse = 0xe84670a8
+
+// goldenEmbedCRCPaper is the same for Embed(textPage(320, 240, 7),
+// 0x5eed5eed12345678, DevKey), which also marks the ink.
+const goldenEmbedCRCPaper = 0x431ee149

@@ -167,6 +167,65 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// brighten is brightness +20% as image editors apply it: every channel
+// times 1.2, clipped at 255.
+func brighten(img image.Image) *image.NRGBA {
+	out := toNRGBA(img)
+	for i, v := range out.Pix {
+		if i%4 != 3 {
+			out.Pix[i] = uint8(min(255, int(float64(v)*1.2+0.5)))
+		}
+	}
+	return out
+}
+
+// TestPaper checks the ink mark of paper-like images: a text page is
+// recognised as one (and photo-like images are not), its mark survives a
+// brightening that clips the paper to white, nothing is found on the
+// unmarked page, and the output matches its golden hash.
+func TestPaper(t *testing.T) {
+	page := textPage(320, 240, 7)
+	for _, c := range []struct {
+		img  *image.NRGBA
+		want bool
+	}{{page, true}, {texture(320, 240, 3), false}, {texture(300, 260, 2), false}} {
+		b := c.img.Bounds()
+		ww, wh, _ := workSize(b.Dx(), b.Dy(), maskSide)
+		if got := paperLike(lumaPlane(c.img, ww, wh), paperShareEmbed); got != c.want {
+			t.Errorf("%v: paperLike %v, want %v", b, got, c.want)
+		}
+	}
+	id := uint64(0x5eed5eed12345678)
+	m := mustEmbed(t, page, id)
+	if p := psnrOf(page, m); p < 41.5 || p > 46 {
+		t.Errorf("PSNR %.2f", p)
+	}
+	bright := brighten(m)
+	// The brightening clips the paper: only the ink can carry the mark.
+	white := 0
+	for i := 0; i < len(bright.Pix); i += 4 {
+		if bright.Pix[i] == 255 {
+			white++
+		}
+	}
+	if white < len(bright.Pix)/4*8/10 {
+		t.Fatalf("only %d of %d pixels clipped white", white, len(bright.Pix)/4)
+	}
+	for name, in := range map[string]image.Image{"none": m, "brightness+20%": bright, "brightness+jpeg90": reencodeJPEG(t, bright, 90)} {
+		if r, _ := Detect(in, DevKey); !r.Found || r.Payload != id {
+			t.Errorf("%s: found=%v payload=%x, want %x", name, r.Found, r.Payload, id)
+		}
+	}
+	for name, in := range map[string]image.Image{"unmarked": page, "unmarked brightened": brighten(page)} {
+		if r, _ := Detect(in, DevKey); r.Found {
+			t.Errorf("%s: found %x", name, r.Payload)
+		}
+	}
+	if got := crcOf(m.Pix); got != goldenEmbedCRCPaper {
+		t.Errorf("embed output crc (paper) %#x, want %#x", got, goldenEmbedCRCPaper)
+	}
+}
+
 func mustEmbed(t *testing.T, src image.Image, id uint64) *image.NRGBA {
 	t.Helper()
 	m, err := Embed(src, id, DevKey, Options{})
@@ -260,4 +319,43 @@ func FuzzDetect(f *testing.F) {
 			t.Fatalf("found %x in fuzz input", r.Payload)
 		}
 	})
+}
+
+// textPage draws a deterministic text-like page: black strokes, 3 px wide
+// and anti-aliased at their ends, in lines of words on white paper.
+func textPage(w, h int, seed uint64) *image.NRGBA {
+	r := rand.New(rand.NewPCG(seed, 2))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	set := func(x, y int, v uint8) {
+		if x < 0 || y < 0 || x >= w || y >= h {
+			return
+		}
+		i := img.PixOffset(x, y)
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2] = v, v, v
+	}
+	for y := h / 10; y+14 < h-h/10; y += 22 {
+		for x := w / 10; x+6 < w-w/10; x += 6 + r.IntN(5) {
+			if r.IntN(6) == 0 {
+				x += 10 // a space between words
+				continue
+			}
+			top := y + r.IntN(4)
+			for yy := top; yy < y+14; yy++ {
+				set(x, yy, 0)
+				set(x+1, yy, 0)
+				set(x+2, yy, 0)
+			}
+			set(x+1, top-1, 128)
+			if r.IntN(2) == 0 { // a crossbar
+				for xx := x + 3; xx < x+6; xx++ {
+					set(xx, y+6, 0)
+					set(xx, y+7, 0)
+				}
+			}
+		}
+	}
+	return img
 }

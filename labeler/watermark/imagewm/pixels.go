@@ -142,9 +142,28 @@ func areaSpans(n, m int) []span {
 // lumaPlane returns img's luma area-resampled to w x h (w, h <= the image's
 // size), reading the image one row at a time.
 func lumaPlane(img image.Image, w, h int) *plane {
+	y, _ := areaLuma(img, w, h, -1)
+	return y
+}
+
+// inkPlane returns, for img area-resampled to w x h, the mean luma of the
+// ink pixels (luma below inkLuma) in each destination pixel (0 where it
+// holds none) and the share of its area they cover.
+func inkPlane(img image.Image, w, h int) (*plane, *plane) {
+	return areaLuma(img, w, h, inkLuma)
+}
+
+// areaLuma is lumaPlane, or with below >= 0 the mean over only the pixels
+// whose luma is under below together with their area share.
+func areaLuma(img image.Image, w, h int, below float64) (*plane, *plane) {
 	b := img.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	out := newPlane(w, h)
+	var cov *plane
+	var accN []float64
+	if below >= 0 {
+		cov, accN = newPlane(w, h), make([]float64, w)
+	}
 	xs, ys := areaSpans(sw, w), areaSpans(sh, h)
 	row := make([]float64, sw)
 	acc := make([]float64, w)
@@ -153,11 +172,27 @@ func lumaPlane(img image.Image, w, h int) *plane {
 		for x := range acc {
 			acc[x] = 0
 		}
-		for x, s := range xs {
-			v := row[x]
-			acc[s.dst[0]] += float64(v * s.wt[0])
-			if s.wt[1] != 0 {
-				acc[s.dst[1]] += float64(v * s.wt[1])
+		if cov == nil {
+			for x, s := range xs {
+				v := row[x]
+				acc[s.dst[0]] += float64(v * s.wt[0])
+				if s.wt[1] != 0 {
+					acc[s.dst[1]] += float64(v * s.wt[1])
+				}
+			}
+		} else {
+			clear(accN)
+			for x, s := range xs {
+				v := row[x]
+				if v >= below {
+					continue
+				}
+				acc[s.dst[0]] += float64(v * s.wt[0])
+				accN[s.dst[0]] += s.wt[0]
+				if s.wt[1] != 0 {
+					acc[s.dst[1]] += float64(v * s.wt[1])
+					accN[s.dst[1]] += s.wt[1]
+				}
 			}
 		}
 		s := ys[y]
@@ -168,6 +203,12 @@ func lumaPlane(img image.Image, w, h int) *plane {
 			o := out.p[s.dst[k]*w : s.dst[k]*w+w]
 			for x, v := range acc {
 				o[x] += float64(v * s.wt[k])
+			}
+			if cov != nil {
+				o := cov.p[s.dst[k]*w : s.dst[k]*w+w]
+				for x, v := range accN {
+					o[x] += float64(v * s.wt[k])
+				}
 			}
 		}
 	}
@@ -184,10 +225,18 @@ func lumaPlane(img image.Image, w, h int) *plane {
 	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			out.p[y*w+x] /= float64(colW[x] * rowW[y])
+			i := y*w + x
+			if cov == nil {
+				out.p[i] /= float64(colW[x] * rowW[y])
+				continue
+			}
+			if n := cov.p[i]; n > 0 {
+				out.p[i] /= n
+			}
+			cov.p[i] /= float64(colW[x] * rowW[y])
 		}
 	}
-	return out
+	return out, cov
 }
 
 // boxBlur returns the mean of p over a (2r+1)^2 window, the window clipped at
