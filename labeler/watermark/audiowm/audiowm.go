@@ -298,7 +298,7 @@ func mono8(samples [][]float32, rate int) []float64 {
 		return y
 	}
 	r := newResampler(rate, rate8, cutoff8, n8)
-	const block = 2048 // output samples: the input block stays in cache
+	block := r.block(2048) // output samples: the input block stays in cache
 	var buf []float64
 	for m0 := 0; m0 < n8; m0 += block {
 		m1 := min(m0+block, n8)

@@ -106,6 +106,15 @@ func newResampler(from, to int, cutoff float64, n int) *resampler {
 	return r
 }
 
+// block returns a count of outputs near n to compute per call of run: a
+// multiple of 4·phases when that fits (see run).
+func (r *resampler) block(n int) int {
+	if g := 4 * r.phases; r.table != nil && g <= n {
+		return n / g * g
+	}
+	return n
+}
+
 // span returns the input samples [lo, hi) that outputs [m0, m1) read from
 // an input of nIn samples.
 func (r *resampler) span(m0, m1, nIn int) (lo, hi int) {
@@ -144,7 +153,42 @@ func (r *resampler) run(y []float64, m0 int, x []float64, x0, nIn int) {
 			p = 0
 		}
 	}
+	// Outputs phases apart share their kernel phase and lie D input
+	// samples apart.
+	ph := r.phases
+	D := int(int64(ph) * from / to)
 	for i := 0; i < len(y); {
+		if r.table != nil && i+4*ph <= len(y) && k0-half >= 0 &&
+			int(int64(m0+i+4*ph-1)*from/to)+half+1 <= nIn {
+			// A run of 4·phases outputs, whole kernels inside the input:
+			// each phase's weights serve four outputs at once, read
+			// once for four independent sums (each in its own order, so
+			// the same result).
+			for q := 0; q < ph; q++ {
+				a := k0 - half - x0
+				ws := r.table[p*taps : p*taps+taps]
+				xs0, xs1 := x[a:a+taps], x[a+D:a+D+taps]
+				xs2, xs3 := x[a+2*D:a+2*D+taps], x[a+3*D:a+3*D+taps]
+				xs0, xs1, xs2, xs3 = xs0[:len(ws)], xs1[:len(ws)], xs2[:len(ws)], xs3[:len(ws)]
+				var s0, s1, s2, s3 float64
+				for t, w := range ws {
+					s0 += float64(xs0[t] * w)
+					s1 += float64(xs1[t] * w)
+					s2 += float64(xs2[t] * w)
+					s3 += float64(xs3[t] * w)
+				}
+				y[i+q] = float64(s0 * r.gain)
+				y[i+q+ph] = float64(s1 * r.gain)
+				y[i+q+2*ph] = float64(s2 * r.gain)
+				y[i+q+3*ph] = float64(s3 * r.gain)
+				next()
+			}
+			// next has moved on by phases outputs: D input samples, the
+			// same remainder and phase.
+			k0 += 3 * D
+			i += 4 * ph
+			continue
+		}
 		if r.table != nil && k0-half >= 0 && k0+half+1 <= nIn && i+4 <= len(y) {
 			// Four outputs at a time with the whole kernel inside the
 			// input: four independent sums (each in its own order, so

@@ -202,7 +202,7 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 	// to measure it and then to add it, rather than held whole (it would
 	// be the largest buffer of all).
 	up := newResampler(rate8, rate, cutoff8, n)
-	block := make([]float64, min(n, 1<<13))
+	block := make([]float64, min(n, up.block(1<<13)))
 	each := func(fn func(m0 int, d []float64)) {
 		for m0 := 0; m0 < n; m0 += len(block) {
 			d := block[:min(len(block), n-m0)]
