@@ -13,10 +13,7 @@
 // without a key, such as EXIF UserComment). Parse accepts both.
 package aigc
 
-import (
-	"bytes"
-	"strings"
-)
+import "strings"
 
 // Label values of Annex E c).
 const (
@@ -77,19 +74,7 @@ func (r *Record) field(name string) *string {
 // non-ASCII or HTML characters as encoding/json does would change the bytes other
 // implementations compare.
 func (r *Record) Marshal() []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, v := range r.Values() {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		b.WriteString(FieldNames[i])
-		b.WriteString(`":`)
-		writeString(&b, v)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return r.AppendMarshal(make([]byte, 0, 160))
 }
 
 // MarshalWrapped returns Annex E b)'s exact form: {"AIGC":{...}}.
@@ -103,32 +88,6 @@ func (r *Record) MarshalWrapped() []byte {
 
 // String returns the inner JSON form.
 func (r Record) String() string { return string(r.Marshal()) }
-
-func writeString(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-}
 
 // IsProviderCode reports whether s has the shape of a service-provider code of
 // the TC260 coding rules: 27 characters of digits and upper-case letters,

@@ -2,7 +2,6 @@ package format
 
 import (
 	"bytes"
-	"sort"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
@@ -31,32 +30,64 @@ func Apply(b []byte, edits []Splice) []byte {
 // has not, it makes one exact-size allocation. dst must not overlap b. The
 // order of edits may be changed.
 func AppendSplices(dst, b []byte, edits []Splice) []byte {
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].Start != edits[j].Start {
-			return edits[i].Start < edits[j].Start
+	// Insertion sort, stable: a file has a handful of edits, and
+	// sort.SliceStable would allocate its swapper on every call.
+	for i := 1; i < len(edits); i++ {
+		for j := i; j > 0 && spliceLess(&edits[j], &edits[j-1]); j-- {
+			edits[j], edits[j-1] = edits[j-1], edits[j]
 		}
-		return edits[i].End < edits[j].End
-	})
-	parts := make([][]byte, 0, 2*len(edits)+1)
-	pos := 0
+	}
+	if 2*len(edits)+1 > maxStackParts {
+		n := len(b)
+		for _, e := range edits {
+			n += len(e.Data) - (e.End - e.Start)
+		}
+		dst = grow(dst, n)
+		pos := 0
+		for _, e := range edits {
+			dst = append(append(dst, b[pos:e.Start]...), e.Data...)
+			pos = e.End
+		}
+		return append(dst, b[pos:]...)
+	}
+	// The parts are stored into an array by index: escape analysis keeps
+	// it, and the edits' data, off the heap (a store through a slice would
+	// not).
+	var parts [maxStackParts][]byte
+	k, pos := 0, 0
 	for _, e := range edits {
-		parts = append(parts, b[pos:e.Start], e.Data)
+		parts[k], parts[k+1] = b[pos:e.Start], e.Data
+		k += 2
 		pos = e.End
 	}
-	return AppendParts(dst, append(parts, b[pos:])...)
+	parts[k] = b[pos:]
+	return AppendParts(dst, parts[:k+1]...)
 }
+
+func spliceLess(a, b *Splice) bool {
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	return a.End < b.End
+}
+
+// maxStackParts is the number of parts AppendSplices and AppendParts handle
+// without a heap allocation besides the output; carriers make far fewer.
+const maxStackParts = 32
 
 // AppendParts appends the parts to dst in order and returns the extended
 // buffer. When dst lacks the room it makes one allocation of the exact size
 // and fills it by copying, without zeroing it first (append and
 // slices.Grow zero new memory, a pass over a file-sized output that a copy
-// does not make).
+// does not make). It makes no other allocation (with more than 32 parts
+// the new buffer is zeroed first).
 func AppendParts(dst []byte, parts ...[]byte) []byte {
 	n := 0
 	for _, p := range parts {
 		n += len(p)
 	}
-	if cap(dst)-len(dst) >= n {
+	if cap(dst)-len(dst) >= n || len(parts) > maxStackParts {
+		dst = grow(dst, n)
 		for _, p := range parts {
 			dst = append(dst, p...)
 		}
@@ -64,11 +95,25 @@ func AppendParts(dst []byte, parts ...[]byte) []byte {
 	}
 	// bytes.Join allocates the exact size without zeroing; with dst as the
 	// first part and an empty last one it always has two parts or more (with
-	// one it would copy through append).
-	all := make([][]byte, 0, len(parts)+2)
-	all = append(all, dst)
-	all = append(all, parts...)
-	return bytes.Join(append(all, nil), nil)
+	// one it would copy through append). As above, stores by index into an
+	// array keep the parts off the heap.
+	var all [maxStackParts + 2][]byte
+	all[0] = dst
+	for i, p := range parts {
+		all[i+1] = p
+	}
+	return bytes.Join(all[:len(parts)+2], nil)
+}
+
+// grow returns dst with room for n more bytes, copied into a new exact-size
+// buffer when it has not.
+func grow(dst []byte, n int) []byte {
+	if cap(dst)-len(dst) >= n {
+		return dst
+	}
+	d := make([]byte, len(dst), len(dst)+n)
+	copy(d, dst)
+	return d
 }
 
 // Appender is implemented by codecs whose Write can write into a caller's

@@ -61,11 +61,7 @@ type UserComment struct {
 // IsRecord reports whether the comment is an AIGC record (wrapped or bare);
 // other comments are left alone.
 func (u *UserComment) IsRecord() bool {
-	if !bytes.Contains(u.Text, []byte("Label")) {
-		return false
-	}
-	_, _, err := aigc.Parse(u.Text)
-	return err == nil
+	return bytes.Contains(u.Text, []byte("Label")) && aigc.IsRecord(u.Text)
 }
 
 // Info is what Parse finds.
@@ -81,9 +77,22 @@ type Info struct {
 
 // Parse reads the TIFF data t (starting with "II*\0" or "MM\0*").
 func Parse(t []byte) (*Info, error) {
-	info := &Info{OrientationOffset: -1}
+	info := &Info{}
+	uc, software, err := parse(t, info)
+	info.Software = string(software)
+	if uc.Length >= 0 {
+		info.UserComment = &uc
+	}
+	return info, err
+}
+
+// parse is Parse without allocating: the UserComment is returned by value
+// (Length -1 when absent) and Software as a sub-slice of t.
+func parse(t []byte, info *Info) (uc UserComment, software []byte, err error) {
+	uc.Length = -1
+	info.OrientationOffset = -1
 	if len(t) < 8 {
-		return info, errorf(0, "TIFF header needs 8 bytes, have %d", len(t))
+		return uc, nil, errorf(0, "TIFF header needs 8 bytes, have %d", len(t))
 	}
 	var bo binary.ByteOrder
 	switch string(t[:4]) {
@@ -93,11 +102,11 @@ func Parse(t []byte) (*Info, error) {
 		bo = binary.BigEndian
 		info.bigEndian = true
 	default:
-		return info, errorf(0, "not a TIFF header: % x", t[:4])
+		return uc, nil, errorf(0, "not a TIFF header: % x", t[:4])
 	}
 	ifd0 := int(bo.Uint32(t[4:]))
 	exifIFD := -1
-	err := walkIFD(t, bo, ifd0, func(tag, typ uint16, count uint32, valOff int) error {
+	err = walkIFD(t, bo, ifd0, func(tag, typ uint16, count uint32, valOff int) error {
 		switch tag {
 		case tagExifIFD:
 			if typ == 4 || typ == 13 {
@@ -111,17 +120,17 @@ func Parse(t []byte) (*Info, error) {
 		case tagSoftware:
 			if typ == 2 {
 				if v, err := value(t, bo, count, 1, valOff); err == nil {
-					info.Software = string(bytes.TrimRight(v, "\x00 "))
+					software = bytes.TrimRight(v, "\x00 ")
 				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return info, err
+		return uc, software, err
 	}
 	if exifIFD < 0 || exifIFD == ifd0 {
-		return info, nil
+		return uc, software, nil
 	}
 	err = walkIFD(t, bo, exifIFD, func(tag, typ uint16, count uint32, valOff int) error {
 		if tag != tagUserComment || (typ != 7 && typ != 1 && typ != 2) {
@@ -137,15 +146,15 @@ func Parse(t []byte) (*Info, error) {
 		}
 		// A value laid over the header or an IFD table is corrupt, and
 		// blanking it would destroy the structure.
-		for _, r := range [][2]int{{0, 8}, ifdRange(t, bo, ifd0), ifdRange(t, bo, exifIFD)} {
+		for _, r := range [...][2]int{{0, 8}, ifdRange(t, bo, ifd0), ifdRange(t, bo, exifIFD)} {
 			if start < r[1] && r[0] < start+len(v) && count > 4 {
 				return errorf(valOff, "UserComment value at %d overlaps the TIFF structure at %d-%d", start, r[0], r[1])
 			}
 		}
-		info.UserComment = decodeComment(v, start, info.bigEndian)
+		uc = decodeComment(v, start, info.bigEndian)
 		return nil
 	})
-	return info, err
+	return uc, software, err
 }
 
 // ifdRange returns the byte range of the IFD table at off (walkIFD has
@@ -190,8 +199,8 @@ func value(t []byte, bo binary.ByteOrder, count uint32, size int, valOff int) ([
 	return t[at : at+n], nil
 }
 
-func decodeComment(v []byte, start int, bigEndian bool) *UserComment {
-	u := &UserComment{Offset: start, Length: len(v), bigEndian: bigEndian}
+func decodeComment(v []byte, start int, bigEndian bool) UserComment {
+	u := UserComment{Offset: start, Length: len(v), bigEndian: bigEndian}
 	if len(v) < 8 {
 		u.Text = bytes.TrimRight(v, "\x00 ")
 		return u
@@ -238,17 +247,29 @@ func decodeUTF16(b []byte, bigEndian bool) []byte {
 // the EXIF structure stays byte-for-byte the same otherwise. u must come from
 // Parse(t).
 func BlankUserComment(t []byte, u *UserComment) {
+	start, end := u.blankRange(t)
+	for i := range t[start:end] {
+		t[start+i] = u.blankByte(i)
+	}
+}
+
+// blankRange returns the part of t that BlankUserComment overwrites: the
+// value after its charset prefix (the whole value without one).
+func (u *UserComment) blankRange(t []byte) (start, end int) {
 	v := t[u.Offset : u.Offset+u.Length]
-	body := v
 	if len(v) >= 8 && (u.Charset != "" || string(v[:8]) == "\x00\x00\x00\x00\x00\x00\x00\x00") {
-		body = v[8:]
+		return u.Offset + 8, u.Offset + u.Length
 	}
-	for i := range body {
-		body[i] = ' '
-		if u.Charset == "UNICODE" && i%2 == 0 == u.bigEndian {
-			body[i] = 0
-		}
+	return u.Offset, u.Offset + u.Length
+}
+
+// blankByte is byte i of the blanked text: a space, in UTF-16 a space
+// and a zero byte in the TIFF byte order.
+func (u *UserComment) blankByte(i int) byte {
+	if u.Charset == "UNICODE" && i%2 == 0 == u.bigEndian {
+		return 0
 	}
+	return ' '
 }
 
 // SetOrientation writes v into IFD0 Orientation in place and reports whether
@@ -284,11 +305,51 @@ func Collect(md *format.Metadata, t []byte, off, length int64) {
 // hashes use it so that moving the record to XMP does not change them.
 // changed reports whether there was a record to blank.
 func Normalize(t []byte) (out []byte, changed bool) {
-	info, err := Parse(t)
-	if err != nil || info.UserComment == nil || !info.UserComment.IsRecord() {
+	uc, ok := recordComment(t)
+	if !ok {
 		return t, false
 	}
 	c := append([]byte(nil), t...)
-	BlankUserComment(c, info.UserComment)
+	BlankUserComment(c, &uc)
 	return c, true
+}
+
+// recordComment returns the UserComment of t when it holds an AIGC record.
+func recordComment(t []byte) (UserComment, bool) {
+	var info Info
+	uc, _, err := parse(t, &info)
+	return uc, err == nil && uc.Length >= 0 && uc.IsRecord()
+}
+
+// Record returns the AIGC record t's UserComment holds, as Collect reports
+// it, or ok false. It allocates only for UTF-16 comments.
+func Record(t []byte) (text []byte, ok bool) {
+	uc, ok := recordComment(t)
+	return uc.Text, ok
+}
+
+// BlankRange returns the range of t that Normalize overwrites, when it
+// overwrites any (ok): the text of a UserComment holding an AIGC record.
+// When spaced, Normalize fills the range with spaces, which Spaces returns
+// without allocating, so a writer can put them in place of the record
+// without copying t; otherwise (UTF-16 text) use Normalize.
+func BlankRange(t []byte) (start, end int, spaced, ok bool) {
+	uc, ok := recordComment(t)
+	if !ok {
+		return 0, 0, false, false
+	}
+	start, end = uc.blankRange(t)
+	return start, end, uc.Charset != "UNICODE", true
+}
+
+// spaces backs Spaces: as many as the largest EXIF segment holds.
+var spaces = bytes.Repeat([]byte{' '}, 1<<16)
+
+// Spaces returns n spaces from a shared array (a new slice when n is larger
+// than it); callers must not modify them.
+func Spaces(n int) []byte {
+	if n <= len(spaces) {
+		return spaces[:n:n]
+	}
+	return bytes.Repeat([]byte{' '}, n)
 }

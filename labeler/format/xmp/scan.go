@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -105,21 +104,15 @@ func (s *scanner) procInst(off int) (xml.Token, int, int, error) {
 	if n == 0 || p+n < len(b) && (b[p+n] == ':' || b[p+n] >= utf8.RuneSelf) {
 		return nil, 0, 0, errOutside
 	}
-	target := string(b[p : p+n])
+	target := intern(b[p : p+n])
 	p = skipSpace(b, p+n)
 	k := bytes.Index(b[p:], []byte("?>"))
 	if k < 0 {
 		return nil, 0, 0, errOutside
 	}
 	inst := b[p : p+k]
-	if target == "xml" {
-		content := string(inst)
-		if v := procInst("version", content); v != "" && v != "1.0" {
-			return nil, 0, 0, errOutside
-		}
-		if e := procInst("encoding", content); e != "" && !strings.EqualFold(e, "utf-8") {
-			return nil, 0, 0, errOutside
-		}
+	if string(target) == "xml" && !xmlDeclOK(inst) {
+		return nil, 0, 0, errOutside
 	}
 	s.pos = p + k + 2
 	return xml.ProcInst{Target: target, Inst: inst}, off, s.pos, nil
@@ -424,27 +417,9 @@ var entities = [...]struct {
 // characters outside XML's range; invalid UTF-8). Without entities the
 // result is raw itself.
 func unescape(raw []byte) (out []byte, ok bool) {
-	if bytes.Contains(raw, []byte("]]>")) {
+	amp, ok := checkText(raw)
+	if !ok {
 		return nil, false
-	}
-	amp := false
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '&':
-				amp = true
-			case c < 0x20 && c != '\t' && c != '\n':
-				return nil, false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(raw[i:])
-		if r == utf8.RuneError && size == 1 || !inCharRange(r) {
-			return nil, false
-		}
-		i += size
 	}
 	if !amp {
 		return raw, true
@@ -460,18 +435,8 @@ func unescape(raw []byte) (out []byte, ok bool) {
 			i += j
 			continue
 		}
-		found := false
-		for _, e := range entities {
-			if bytes.HasPrefix(raw[i:], []byte(e.ref)) {
-				out = append(out, e.c)
-				i += len(e.ref)
-				found = true
-				break
-			}
-		}
-		if !found {
-			return nil, false
-		}
+		out = append(out, entityChar(raw[i:])) // checkText has checked it
+		i += entityLen(raw[i:])
 	}
 	return out, true
 }
@@ -481,19 +446,28 @@ func inCharRange(r rune) bool {
 	return r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
+// xmlDeclOK reports whether an <?xml ...?> declaration's content names
+// version 1.0 and UTF-8, or neither, as encoding/xml reads it.
+func xmlDeclOK(inst []byte) bool {
+	if v := procInst("version", inst); len(v) > 0 && string(v) != "1.0" {
+		return false
+	}
+	e := procInst("encoding", inst)
+	return len(e) == 0 || bytes.EqualFold(e, []byte("utf-8"))
+}
+
 // procInst returns a parameter of an <?xml ...?> declaration exactly as
 // encoding/xml reads it (its own helper of the same name), so that both
 // agree on the version and encoding they see.
-func procInst(param, s string) string {
-	param = param + "="
-	lenp := len(param)
+func procInst(param string, s []byte) []byte {
+	lenp := len(param) + 1
 	i := 0
 	var sep byte
 	for i < len(s) {
 		sub := s[i:]
-		k := strings.Index(sub, param)
+		k := indexParam(sub, param)
 		if k < 0 || lenp+k >= len(sub) {
-			return ""
+			return nil
 		}
 		i += lenp + k + 1
 		if c := sub[lenp+k]; c == '\'' || c == '"' {
@@ -502,11 +476,21 @@ func procInst(param, s string) string {
 		}
 	}
 	if sep == 0 {
-		return ""
+		return nil
 	}
-	j := strings.IndexByte(s[i:], sep)
+	j := bytes.IndexByte(s[i:], sep)
 	if j < 0 {
-		return ""
+		return nil
 	}
 	return s[i : i+j]
+}
+
+// indexParam is the index of param followed by '=' in s, or -1.
+func indexParam(s []byte, param string) int {
+	for k := 0; k+len(param) < len(s); k++ {
+		if s[k+len(param)] == '=' && string(s[k:k+len(param)]) == param {
+			return k
+		}
+	}
+	return -1
 }

@@ -401,16 +401,6 @@ func (info *Info) attr(a xml.Attr, valStart, valEnd, fullStart int, quote byte) 
 	}
 }
 
-// isRecord reports whether text parses as an AIGC record: exif:UserComment
-// holds arbitrary comments, and only those that are labels count.
-func isRecord(text []byte) bool {
-	if !bytes.Contains(text, []byte("Label")) {
-		return false
-	}
-	_, _, err := aigc.Parse(text)
-	return err == nil
-}
-
 // rawAttr is an attribute's position inside a start tag.
 type rawAttr struct {
 	fullStart, valStart, valEnd int
@@ -472,14 +462,7 @@ const (
 // Build returns a fresh packet holding only the TC260:AIGC property, in the
 // element form of the TC260 guide.
 func Build(rec aigc.Record) []byte {
-	var b bytes.Buffer
-	b.WriteString(packetHead)
-	b.WriteString(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="` + nsRDF + `">`)
-	b.WriteString(`<rdf:Description rdf:about="" xmlns:` + Prefix + `="` + NS + `">`)
-	b.WriteString(element1(Prefix, rec))
-	b.WriteString(`</rdf:Description></rdf:RDF></x:xmpmeta>`)
-	b.WriteString(packetTail)
-	return b.Bytes()
+	return AppendBuild(nil, rec)
 }
 
 func element1(prefix string, rec aigc.Record) string {
@@ -625,27 +608,7 @@ func apply(b []byte, edits []edit) []byte {
 // escape returns s as XML text; quote, when non-zero, is the attribute's
 // quote character, which must be escaped too.
 func escape(s []byte, quote byte) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/4) // a record's quotes, when escaped, add about that
-	for _, c := range s {
-		switch {
-		case c == '&':
-			b.WriteString("&amp;")
-		case c == '<':
-			b.WriteString("&lt;")
-		case c == '>':
-			b.WriteString("&gt;")
-		case c == '"' && quote == '"':
-			b.WriteString("&quot;")
-		case c == '\'' && quote == '\'':
-			b.WriteString("&apos;")
-		case quote != 0 && (c == '\t' || c == '\n' || c == '\r'):
-			fmt.Fprintf(&b, "&#x%X;", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return string(appendEscape(make([]byte, 0, len(s)+len(s)/4), s, quote))
 }
 
 // Collect adds what packet holds to md: the packet as an XMP slot, its AIGC

@@ -265,6 +265,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(Build(testRec))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		checkScanner(t, p)
+		checkFast(t, p)
 		info, err := Parse(p)
 		if err != nil {
 			return
@@ -345,12 +346,16 @@ func TestScannerAgrees(t *testing.T) {
 		if !checkScanner(t, p) {
 			t.Errorf("%s: the scanner fell back to encoding/xml", name)
 		}
+		if !checkFast(t, p) {
+			t.Errorf("%s: the fast walk did not read it", name)
+		}
 		// Variants the scanner must leave to encoding/xml, and those it
 		// must reject the same way.
 		for _, v := range [][]byte{append([]byte("<!-- c -->"), p...), append(append([]byte{}, p...), "<a>"...),
 			bytes.Replace(p, []byte(">"), []byte(">&#x41;"), 1), bytes.Replace(p, []byte("\n"), []byte("\r\n"), -1),
 			p[:len(p)/2], bytes.Replace(p, []byte("</x:xmpmeta>"), []byte("</x:xmpmetb>"), 1)} {
 			checkScanner(t, v)
+			checkFast(t, v)
 		}
 	}
 	t.Logf("%d packets agree", len(packets))
