@@ -16,14 +16,24 @@
 // local activity and is capped in flat areas; an image textured nearly
 // everywhere (judged by a cheap SSIM proxy) instead gets more strength where
 // it is smoother, under a visibility cap that grows with activity, which is
-// where the detector sees the mark best. Alpha is untouched. Images must
-// have a shorter side of at least MinSide pixels.
+// where the detector sees the mark best. A paper-like image (at least 60%
+// of its pixels near-white: a text page) also gets the mark in its ink
+// (pixels darker than 96) at up to 12 levels, from what the background left
+// of the budget: any brightening clips white paper to 255 and takes the
+// background's mark with it, while the ink keeps its share (on black ink
+// only the mark's positive half shows; the negative half clips and costs
+// nothing). Alpha is untouched. Images must have a shorter side of at least
+// MinSide pixels.
 //
 // # Detection
 //
 // Detect works on the luminance resampled so its shorter side is at most 512
 // pixels: the residual from a 5x5 local mean, weighted by the inverse local
 // variance (smooth areas carry the mark with the best signal-to-noise ratio).
+// In a paper-like image (at least half of it near-white) the strokes' edges
+// would drown the ink's mark in that residual, so the ink's own residual is
+// added: per working pixel the mean of its ink pixels, read at full size,
+// minus the local ink level.
 // Because the mark is periodic, the autocorrelation of that residual (taken
 // from its whitened power spectrum, where the mark is a comb of lines, at
 // half resolution for images of 320 px and more, which drops a band that
@@ -47,7 +57,11 @@
 // Result.Confidence is the probability that an unmarked image passes:
 // MaxCandidates (the most decodes one Detect makes) times
 // payload.FalsePositive(BitErrors), at most 4 × 3.2e-10 ≈ 1.3e-9 per image
-// at the default threshold.
+// at the default threshold. The bound holds because the residual (the ink's
+// included) is computed from the image alone, never from the key, and every
+// choice between readings is made on the sync chips or on statistics blind
+// to the data bits' signs: in an unmarked image the keyed data chips' signs
+// are then fair coins.
 //
 // # Security
 //
