@@ -701,15 +701,24 @@ func synthetic(r *rand.Rand) image.Image {
 	return img
 }
 
-// writeExamples writes, for a smooth and a textured corpus photo, a 1:1 crop
-// of the original, of the marked image, and of their difference amplified
-// 16x around mid-grey, so the mark can be looked at.
+// writeExamples writes, for a smooth and a textured corpus photo and the
+// text page (whose ink carries the mark too), a 1:1 crop of the original, of
+// the marked image, and of their difference amplified 16x around mid-grey,
+// so the mark can be looked at.
 func writeExamples(corpus, dir string, key []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"kodim23", "kodim05"} {
-		src, err := imaging.Open(filepath.Join(corpus, "images", name+".png"))
+	for _, ex := range []struct {
+		name, file string
+		at         image.Point
+	}{
+		{"kodim23", "kodim23.png", image.Pt(224, 128)},
+		{"kodim05", "kodim05.png", image.Pt(224, 128)},
+		{"textpage", "c2pa_no_manifest.jpg", image.Pt(230, 290)},
+	} {
+		name := ex.name
+		src, err := imaging.Open(filepath.Join(corpus, "images", ex.file))
 		if err != nil {
 			return err
 		}
@@ -717,7 +726,7 @@ func writeExamples(corpus, dir string, key []byte) error {
 		if err != nil {
 			return err
 		}
-		rect := image.Rect(224, 128, 224+320, 128+256)
+		rect := image.Rectangle{ex.at, ex.at.Add(image.Pt(320, 256))}
 		before, after := imaging.Crop(src, rect), imaging.Crop(m, rect)
 		diff := image.NewNRGBA(before.Bounds())
 		for i := 0; i < len(diff.Pix); i += 4 {
