@@ -100,6 +100,8 @@ type Result struct {
 	WatermarkID string `json:"watermarkId,omitempty"`
 	// Steps lists what was done, in order ("explicit", "watermark", "metadata",
 	// "seal", "verify"; "watermark-skipped" for a text too short to carry it).
+	// Results may share it (metadata-only labeling returns one list for
+	// every file, so as not to allocate): read it, do not modify it.
 	Steps []string `json:"steps"`
 	// Notes says what was skipped and why, in words for the user.
 	Notes []string `json:"notes,omitempty"`
@@ -186,14 +188,19 @@ func AppendLabel(ctx context.Context, dst, in []byte, opts Options) (Result, err
 		if err != nil {
 			return Result{}, err
 		}
-		res.Steps = append(res.Steps, "metadata")
-		if opts.Seal != nil {
-			res.Steps = append(res.Steps, "seal")
-		}
 		if err := verifyRecord(codec, out[len(dst):], rec); err != nil {
 			return Result{}, err
 		}
-		res.Steps = append(res.Steps, "verify")
+		switch {
+		case res.Steps == nil && opts.Seal == nil:
+			res.Steps = metadataSteps[:]
+		default:
+			res.Steps = append(res.Steps, "metadata")
+			if opts.Seal != nil {
+				res.Steps = append(res.Steps, "seal")
+			}
+			res.Steps = append(res.Steps, "verify")
+		}
 		res.Output, res.Record, res.ContentHash = out, rec, hex.EncodeToString(hash)
 	}
 	if opts.Watermark != nil && !slices.Contains(res.Steps, "watermark-skipped") {
@@ -201,6 +208,10 @@ func AppendLabel(ctx context.Context, dst, in []byte, opts Options) (Result, err
 	}
 	return res, nil
 }
+
+// metadataSteps is Result.Steps of metadata-only labeling, shared by every
+// such result: a slice literal would cost an allocation per label.
+var metadataSteps = [...]string{"metadata", "verify"}
 
 // writeRecord seals rec when asked and writes it, appending the output to dst.
 // The content hash is computed only for a seal: hashing costs more than the
@@ -221,8 +232,13 @@ func writeRecord(codec format.Codec, dst, body []byte, rec *aigc.Record, seal *S
 	return out, hash, err
 }
 
-// verifyRecord re-reads the output: exactly one record, equal to rec.
+// verifyRecord re-reads the output: exactly one record, equal to rec. A
+// codec that can show this without allocating (format.RecordChecker) does;
+// otherwise, or when it could not, the records are read and compared.
 func verifyRecord(codec format.Codec, out []byte, want aigc.Record) error {
+	if c, ok := codec.(format.RecordChecker); ok && c.HasOnlyRecord(out, want) {
+		return nil
+	}
 	records, err := format.ReadRecords(codec, out)
 	if err != nil {
 		return fmt.Errorf("labeler: verify-after-write: re-reading the output: %w", err)
@@ -249,6 +265,9 @@ func verifyRecord(codec format.Codec, out []byte, want aigc.Record) error {
 
 func validate(rec aigc.Record) error {
 	err := rec.Validate()
+	if err == nil {
+		return nil // before errors.As, whose target would cost an allocation
+	}
 	var v aigc.ValidationError
 	if errors.As(err, &v) && len(v.Errors()) > 0 {
 		return v.Errors()

@@ -52,7 +52,9 @@ func IsRecord(data []byte) bool {
 	if ok, sure := quickRecord(data); sure {
 		return ok
 	}
-	_, _, err := Parse(data)
+	// A copy keeps data from escaping (to the JSON decoder), which lets
+	// callers pass bytes on their stack.
+	_, _, err := Parse(bytes.Clone(data))
 	return err == nil
 }
 

@@ -172,3 +172,33 @@ type UnsupportedError struct {
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("%s: unsupported: %s", e.Format, e.Msg)
 }
+
+// RecordChecker is implemented by codecs that can check a file they wrote
+// more cheaply than by reading its records, and without allocating: the
+// labeler's verify-after-write checks every file it writes.
+type RecordChecker interface {
+	// HasOnlyRecord reports whether b holds exactly one AIGC record, as
+	// ReadRecords finds them, and its payload is rec.Marshal(). False
+	// means only that this was not shown: the caller then reads the
+	// records to find out what is wrong.
+	HasOnlyRecord(b []byte, rec aigc.Record) bool
+}
+
+// OneRecord tallies the records a RecordChecker finds against the payload
+// it wants.
+type OneRecord struct {
+	Want  []byte
+	n     int
+	equal bool
+}
+
+// Add counts one record with payload p.
+func (o *OneRecord) Add(p []byte) {
+	o.n++
+	if o.n == 1 {
+		o.equal = bytes.Equal(p, o.Want)
+	}
+}
+
+// OK reports whether exactly one record was added and it was the one wanted.
+func (o *OneRecord) OK() bool { return o.n == 1 && o.equal }

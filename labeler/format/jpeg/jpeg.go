@@ -56,9 +56,10 @@ const (
 type Codec struct{}
 
 var (
-	_ format.Codec        = Codec{}
-	_ format.Appender     = Codec{}
-	_ format.RecordReader = Codec{}
+	_ format.Codec         = Codec{}
+	_ format.Appender      = Codec{}
+	_ format.RecordReader  = Codec{}
+	_ format.RecordChecker = Codec{}
 )
 
 // segment is one marker segment before the first scan.
@@ -86,28 +87,34 @@ func errorf(off int, msg string, args ...any) error {
 	return format.Errorf(format.JPEG, int64(off), msg, args...)
 }
 
-func parse(b []byte) (*file, error) {
+// maxStackSegments is the room parse's callers give it on the stack;
+// a file with more segments costs an allocation.
+const maxStackSegments = 32
+
+// parse reads b's segments up to the first scan, appending them to segs
+// (a caller's buffer, so that parsing need not allocate).
+func parse(b []byte, segs []segment) (file, error) {
 	if len(b) > MaxSize {
-		return nil, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
+		return file{}, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
 	}
 	if len(b) < 4 || b[0] != 0xFF || b[1] != markerSOI {
-		return nil, errorf(0, "missing SOI marker")
+		return file{}, errorf(0, "missing SOI marker")
 	}
-	f := &file{segs: make([]segment, 0, 16)} // room for a typical file's segments
+	f := file{segs: segs}
 	pos := 2
 	for {
 		start := pos
 		if pos >= len(b) {
-			return nil, errorf(pos, "file ends before the first scan")
+			return file{}, errorf(pos, "file ends before the first scan")
 		}
 		if b[pos] != 0xFF {
-			return nil, errorf(pos, "expected a marker, found byte 0x%02x", b[pos])
+			return file{}, errorf(pos, "expected a marker, found byte 0x%02x", b[pos])
 		}
 		for pos+1 < len(b) && b[pos+1] == 0xFF {
 			pos++ // fill bytes
 		}
 		if pos+1 >= len(b) {
-			return nil, errorf(pos, "file ends inside a marker")
+			return file{}, errorf(pos, "file ends inside a marker")
 		}
 		m := b[pos+1]
 		switch {
@@ -118,18 +125,18 @@ func parse(b []byte) (*file, error) {
 			pos += 2 // standalone marker
 			continue
 		case m == 0x00 || m == markerSOI:
-			return nil, errorf(pos, "unexpected marker 0xff%02x", m)
+			return file{}, errorf(pos, "unexpected marker 0xff%02x", m)
 		}
 		if pos+4 > len(b) {
-			return nil, errorf(pos, "segment 0xff%02x length runs past the end of the file", m)
+			return file{}, errorf(pos, "segment 0xff%02x length runs past the end of the file", m)
 		}
 		n := int(binary.BigEndian.Uint16(b[pos+2:]))
 		if n < 2 {
-			return nil, errorf(pos+2, "segment 0xff%02x declares length %d", m, n)
+			return file{}, errorf(pos+2, "segment 0xff%02x declares length %d", m, n)
 		}
 		end := pos + 2 + n
 		if end > len(b) {
-			return nil, errorf(pos+2, "segment 0xff%02x of %d bytes runs past the end of the file (%d bytes)", m, n, len(b))
+			return file{}, errorf(pos+2, "segment 0xff%02x of %d bytes runs past the end of the file (%d bytes)", m, n, len(b))
 		}
 		if m == markerSOS {
 			f.rest = start
@@ -159,7 +166,7 @@ func (Codec) ReadRecords(b []byte) ([]format.Slot, error) {
 }
 
 func read(b []byte, c2pa bool) (*format.Metadata, error) {
-	f, err := parse(b)
+	f, err := parse(b, make([]segment, 0, 16))
 	if err != nil {
 		return nil, err
 	}
@@ -250,9 +257,88 @@ func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	return c.AppendWrite(nil, b, rec)
 }
 
-// AppendWrite appends to dst what Write returns (see format.Appender).
+// AppendWrite appends to dst what Write returns (see format.Appender). A
+// file with at most one XMP packet, plain as writers make them, costs no
+// allocation besides the output's (none when dst has the room).
 func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
-	f, err := parse(b)
+	var buf [maxStackSegments]segment
+	f, err := parse(b, buf[:0])
+	if err != nil {
+		return nil, err
+	}
+	var xmpSeg *segment
+	insertAt := 2
+	leading := true
+	for i := range f.segs {
+		s := &f.segs[i]
+		if s.isXMP() {
+			if xmpSeg != nil {
+				return appendWritePackets(dst, b, rec)
+			}
+			xmpSeg = s
+		}
+		if leading && (s.marker == markerAPP0 || s.isExif()) {
+			insertAt = s.end
+		} else {
+			leading = false
+		}
+	}
+	var scratch [16 << 10]byte
+	var packet []byte
+	if xmpSeg == nil {
+		packet = xmp.AppendBuild(scratch[:0], rec)
+	} else if packet, err = xmp.AppendUpdate(scratch[:0], xmpSeg.data[len(xmpID):], rec); err != nil {
+		return nil, errorf(xmpSeg.off, "existing XMP packet cannot be updated: %v", err)
+	}
+	var hdr [4 + len(xmpID)]byte
+	if err := xmpHeader(hdr[:], len(packet)); err != nil {
+		return nil, err
+	}
+	// The new segment is its header and packet inserted where the old one
+	// starts (or after the JFIF/EXIF segments), the old one removed.
+	var edits [maxStackSegments]format.Splice
+	at, end := insertAt, insertAt
+	if xmpSeg != nil {
+		at, end = xmpSeg.off, xmpSeg.end
+	}
+	edits[0] = format.Splice{Start: at, End: at, Data: hdr[:]}
+	edits[1] = format.Splice{Start: at, End: end, Data: packet}
+	ne := 2
+	for i := range f.segs {
+		s := &f.segs[i]
+		if !s.isExif() {
+			continue
+		}
+		if ne == len(edits) {
+			return appendWritePackets(dst, b, rec)
+		}
+		if e, ok := blankExif(s.data[len(exifID):], s.end-len(s.data)+len(exifID)); ok {
+			edits[ne] = e
+			ne++
+		}
+	}
+	return format.AppendSplices(dst, b, edits[:ne]), nil
+}
+
+// blankExif returns the edit that blanks an AIGC record in the EXIF
+// UserComment of the TIFF data t at file offset off, if it holds one: the
+// text overwritten with spaces, as exif.Normalize does.
+func blankExif(t []byte, off int) (format.Splice, bool) {
+	start, end, spaced, ok := exif.BlankRange(t)
+	switch {
+	case !ok:
+		return format.Splice{}, false
+	case spaced:
+		return format.Splice{Start: off + start, End: off + end, Data: exif.Spaces(end - start)}, true
+	}
+	n, _ := exif.Normalize(t)
+	return format.Splice{Start: off, End: off + len(t), Data: n}, true
+}
+
+// appendWritePackets is AppendWrite for a file with several XMP packets
+// (or more segments than AppendWrite lists on the stack).
+func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
+	f, err := parse(b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -294,32 +380,66 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 			edits = append(edits, format.Splice{Start: s.off, End: s.end, Data: segs[0]})
 			segs = segs[1:]
 		case s.isExif():
-			t := s.data[len(exifID):]
-			if n, changed := exif.Normalize(t); changed {
-				edits = append(edits, format.Splice{Start: s.end - len(t), End: s.end, Data: n})
+			if e, ok := blankExif(s.data[len(exifID):], s.end-len(s.data)+len(exifID)); ok {
+				edits = append(edits, e)
 			}
 		}
 	}
 	return format.AppendSplices(dst, b, edits), nil
 }
 
+// HasOnlyRecord reports whether b holds exactly one AIGC record, rec (see
+// format.RecordChecker). It allocates nothing for the files AppendWrite
+// writes.
+func (Codec) HasOnlyRecord(b []byte, rec aigc.Record) bool {
+	var buf [maxStackSegments]segment
+	f, err := parse(b, buf[:0])
+	if err != nil {
+		return false
+	}
+	var mb [512]byte
+	one := format.OneRecord{Want: rec.AppendMarshal(mb[:0])}
+	for i := range f.segs {
+		s := &f.segs[i]
+		switch {
+		case s.isXMP():
+			xmp.AddRecords(&one, s.data[len(xmpID):])
+		case s.isExif():
+			if v, ok := exif.Record(s.data[len(exifID):]); ok {
+				one.Add(v)
+			}
+		}
+	}
+	return one.OK()
+}
+
+// xmpHeader writes the APP1 marker, length and namespace of a segment
+// holding a packet of n bytes into h.
+func xmpHeader(h []byte, n int) error {
+	if n > MaxXMP {
+		return &format.UnsupportedError{Format: format.JPEG,
+			Msg: fmt.Sprintf("XMP packet of %d bytes exceeds the %d-byte APP1 limit (extended XMP is not written)", n, MaxXMP)}
+	}
+	h[0], h[1] = 0xFF, markerAPP1
+	binary.BigEndian.PutUint16(h[2:], uint16(2+len(xmpID)+n))
+	copy(h[4:], xmpID)
+	return nil
+}
+
 // xmpSegment wraps a packet in an APP1 segment.
 func xmpSegment(packet []byte) ([]byte, error) {
-	if len(packet) > MaxXMP {
-		return nil, &format.UnsupportedError{Format: format.JPEG,
-			Msg: fmt.Sprintf("XMP packet of %d bytes exceeds the %d-byte APP1 limit (extended XMP is not written)", len(packet), MaxXMP)}
+	s := make([]byte, 4+len(xmpID), 4+len(xmpID)+len(packet))
+	if err := xmpHeader(s, len(packet)); err != nil {
+		return nil, err
 	}
-	s := make([]byte, 0, 4+len(xmpID)+len(packet))
-	s = append(s, 0xFF, markerAPP1, 0, 0)
-	binary.BigEndian.PutUint16(s[2:], uint16(2+len(xmpID)+len(packet)))
-	s = append(s, xmpID...)
 	return append(s, packet...), nil
 }
 
 // ContentHash is the SHA-256 of b without its XMP APP1 segments, with an
 // EXIF UserComment record read as blanked (see the package comment).
 func (Codec) ContentHash(b []byte) ([32]byte, error) {
-	f, err := parse(b)
+	var buf [maxStackSegments]segment
+	f, err := parse(b, buf[:0])
 	if err != nil {
 		return [32]byte{}, err
 	}
@@ -354,11 +474,11 @@ func (Codec) ContentHash(b []byte) ([32]byte, error) {
 // rotated upright), EXIF Orientation is set to 1 in place and XMP
 // tiff:Orientation to 1.
 func TransplantMetadata(orig, encoded []byte, resetOrientation bool) ([]byte, error) {
-	fo, err := parse(orig)
+	fo, err := parse(orig, nil)
 	if err != nil {
 		return nil, err
 	}
-	fe, err := parse(encoded)
+	fe, err := parse(encoded, nil)
 	if err != nil {
 		return nil, err
 	}

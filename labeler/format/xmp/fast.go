@@ -3,7 +3,10 @@ package xmp
 import (
 	"bytes"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/aigclabel/aigclabel/labeler/format"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
 )
@@ -19,11 +22,12 @@ import (
 
 // Bounds of the fast walk; a packet beyond them goes to Parse.
 const (
-	fastDepth   = 32 // open elements
-	fastDecls   = 64 // namespace declarations in scope
-	fastRecords = 8  // AIGC records
-	fastAttrs   = 64 // attributes of one start tag
-	fastNames   = 8  // prefixes starting with "TC260" taken or used unbound
+	fastDepth   = 32      // open elements
+	fastDecls   = 64      // namespace declarations in scope
+	fastRecords = 8       // AIGC records
+	fastAttrs   = 64      // attributes of one start tag
+	fastNames   = 8       // prefixes starting with "TC260" taken or used unbound
+	fastScratch = 8 << 10 // bytes of unescaped record values
 )
 
 type fastElem struct {
@@ -42,7 +46,7 @@ type fastDecl struct {
 
 type fastRecord struct {
 	kind                                 string
-	value                                []byte
+	value                                valueRef
 	attr                                 bool
 	quote                                byte
 	valStart, valEnd, fullStart, fullEnd int
@@ -69,19 +73,35 @@ type fastInfo struct {
 	unbound   [fastNames][]byte // names used as unbound prefixes, those starting with "TC260"
 	nUnbound  int
 
-	b       []byte
-	open    [fastDepth]fastElem
-	depth   int
-	decls   [fastDecls]fastDecl
-	nDecls  int
-	scratch []byte // unescaped values; never grown
+	b      []byte
+	open   [fastDepth]fastElem
+	depth  int
+	decls  [fastDecls]fastDecl
+	nDecls int
+	// Unescaped values. The walk stores offsets, never slices of it: a
+	// pointer into fastInfo stored in fastInfo would move it to the heap.
+	scratch  [fastScratch]byte
+	nScratch int
 }
 
-// fastParse walks packet (NULs at its end already trimmed) into fi, with
-// scratch as the room for unescaped record values. It reports false when
-// the packet is outside what it reads.
-func fastParse(b []byte, fi *fastInfo, scratch []byte) bool {
-	fi.b, fi.scratch = b, scratch[:0]
+// valueRef locates a value: in the packet, or in fastInfo.scratch.
+type valueRef struct {
+	start, end int
+	scratch    bool
+}
+
+// value returns the bytes v locates.
+func (fi *fastInfo) value(v valueRef) []byte {
+	if v.scratch {
+		return fi.scratch[v.start:v.end]
+	}
+	return fi.b[v.start:v.end]
+}
+
+// fastParse walks packet (NULs at its end already trimmed) into fi. It
+// reports false when the packet is outside what it reads.
+func fastParse(b []byte, fi *fastInfo) bool {
+	fi.b = b
 	pos := 0
 	for pos < len(b) {
 		if b[pos] != '<' {
@@ -161,17 +181,16 @@ func (fi *fastInfo) pop(off, end int) bool {
 		if el.selfClose {
 			valEnd = valStart
 		}
-		v, ok := fi.unescape(fi.b[valStart:valEnd])
+		v, ok := fi.text(valStart, valEnd)
 		if !ok {
 			return false
 		}
-		v = bytes.TrimSpace(v)
 		if el.kind == collectRecord {
 			r := &fi.recs[el.rec]
 			r.value, r.fullEnd, r.valStart, r.valEnd = v, end, valStart, valEnd
 			return true
 		}
-		if isRecord(v) {
+		if isRecord(fi.value(v)) {
 			return fi.addRecord(fastRecord{kind: KindUserComment, value: v,
 				fullStart: el.tagStart, fullEnd: end, valStart: el.tagEnd, valEnd: off})
 		}
@@ -188,30 +207,42 @@ func (fi *fastInfo) addRecord(r fastRecord) bool {
 	return true
 }
 
-// unescape returns raw with the predefined entities decoded, in scratch
-// when it holds any.
-func (fi *fastInfo) unescape(raw []byte) ([]byte, bool) {
+// text returns the packet's text or attribute value from start to end with
+// the predefined entities decoded (in scratch when it holds any) and white
+// space trimmed, as Parse gives record values.
+func (fi *fastInfo) text(start, end int) (valueRef, bool) {
+	raw := fi.b[start:end]
 	if bytes.IndexByte(raw, '&') < 0 {
-		return raw, true
+		s, e := trimSpace(raw)
+		return valueRef{start: start + s, end: start + e}, true
 	}
-	start := len(fi.scratch)
+	from := fi.nScratch
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c == '&' {
 			n := entityLen(raw[i:])
 			if n == 0 {
-				return nil, false
+				return valueRef{}, false
 			}
 			c, i = entityChar(raw[i:]), i+n
 		} else {
 			i++
 		}
-		if len(fi.scratch) == cap(fi.scratch) {
-			return nil, false
+		if fi.nScratch == len(fi.scratch) {
+			return valueRef{}, false
 		}
-		fi.scratch = append(fi.scratch, c)
+		fi.scratch[fi.nScratch] = c
+		fi.nScratch++
 	}
-	return fi.scratch[start:len(fi.scratch):len(fi.scratch)], true
+	s, e := trimSpace(fi.scratch[from:fi.nScratch])
+	return valueRef{start: from + s, end: from + e, scratch: true}, true
+}
+
+// trimSpace returns the range of b that bytes.TrimSpace leaves.
+func trimSpace(b []byte) (start, end int) {
+	l := bytes.TrimLeftFunc(b, unicode.IsSpace)
+	start = len(b) - len(l)
+	return start, start + len(bytes.TrimRightFunc(l, unicode.IsSpace))
 }
 
 // fastAttr is an attribute of the start tag being read.
@@ -325,15 +356,14 @@ func (fi *fastInfo) startTag(off int) (int, bool) {
 		if !isTC && !isUC {
 			continue
 		}
-		v, ok := fi.unescape(b[a.valStart:a.valEnd])
+		v, ok := fi.text(a.valStart, a.valEnd)
 		if !ok {
 			return 0, false
 		}
-		v = bytes.TrimSpace(v)
 		r := fastRecord{kind: KindTC260, value: v, attr: true, quote: a.quote,
 			valStart: a.valStart, valEnd: a.valEnd, fullStart: a.fullStart, fullEnd: a.valEnd + 1}
 		if isUC {
-			if !isRecord(v) {
+			if !isRecord(fi.value(v)) {
 				continue
 			}
 			r.kind = KindUserComment
@@ -709,17 +739,13 @@ func AppendBuild(dst []byte, rec aigc.Record) []byte {
 	return append(dst, packetTail...)
 }
 
-// fastScratch is the room the fast walk has for unescaped record values.
-const fastScratch = 8 << 10
-
 // AppendUpdate appends Update(packet, rec) to dst. For the plain packets
 // writers produce it allocates nothing (when dst has the room), so a
 // carrier can update a packet in a buffer of its own.
 func AppendUpdate(dst, packet []byte, rec aigc.Record) ([]byte, error) {
 	if len(packet) <= MaxPacketSize {
 		var fi fastInfo
-		var scratch [fastScratch]byte
-		if fastParse(bytes.TrimRight(packet, "\x00"), &fi, scratch[:]) {
+		if fastParse(bytes.TrimRight(packet, "\x00"), &fi) {
 			fi.b = packet // update edits the packet with its NULs
 			return fi.appendUpdate(dst, &rec)
 		}
@@ -731,17 +757,16 @@ func AppendUpdate(dst, packet []byte, rec aigc.Record) ([]byte, error) {
 	return append(dst, out...), nil
 }
 
-// Records calls fn with the kind and value of every AIGC record of packet
-// that Collect reports, in order. It allocates nothing for the plain
-// packets writers produce: the labeler's verify-after-write reads the
-// records of every file it writes.
-func Records(packet []byte, fn func(kind string, value []byte)) {
+// AddRecords adds to one the value of every AIGC record of packet that
+// Collect reports, in order. It allocates nothing for the plain packets
+// writers produce: the labeler's verify-after-write reads the records of
+// every file it writes.
+func AddRecords(one *format.OneRecord, packet []byte) {
 	if len(packet) <= MaxPacketSize {
 		var fi fastInfo
-		var scratch [fastScratch]byte
-		if fastParse(bytes.TrimRight(packet, "\x00"), &fi, scratch[:]) {
+		if fastParse(bytes.TrimRight(packet, "\x00"), &fi) {
 			for i := range fi.recs[:fi.nrec] {
-				fn(fi.recs[i].kind, fi.recs[i].value)
+				one.Add(fi.value(fi.recs[i].value))
 			}
 			return
 		}
@@ -749,7 +774,7 @@ func Records(packet []byte, fn func(kind string, value []byte)) {
 	info, _ := Parse(packet)
 	for _, r := range info.Records {
 		if r.fullEnd != 0 {
-			fn(r.Kind, r.Value)
+			one.Add(r.Value)
 		}
 	}
 }
