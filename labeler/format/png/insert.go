@@ -16,7 +16,7 @@ type Metadata struct {
 // iTXt XML:com.adobe.xmp and caBX. It is for a PNG freshly encoded from
 // pixels of another format (image/png writes none of these chunks).
 func AddMetadata(b []byte, m Metadata) ([]byte, error) {
-	f, err := parse(b)
+	f, err := parse(b, nil)
 	if err != nil {
 		return nil, err
 	}

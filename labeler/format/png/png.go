@@ -61,8 +61,9 @@ const (
 type Codec struct{}
 
 var (
-	_ format.Codec    = Codec{}
-	_ format.Appender = Codec{}
+	_ format.Codec         = Codec{}
+	_ format.Appender      = Codec{}
+	_ format.RecordChecker = Codec{}
 )
 
 // chunk is one chunk of the file, or a run of consecutive IDAT chunks: the
@@ -78,7 +79,7 @@ func (c *chunk) ancillary() bool { return c.typ[0]&0x20 != 0 }
 
 // text is a decoded tEXt, zTXt or iTXt chunk.
 type text struct {
-	keyword    string
+	keyword    []byte
 	value      []byte // decoded value (inflated when compressed)
 	compressed bool
 	header     int // iTXt: bytes before the text (keyword through translated keyword)
@@ -95,39 +96,45 @@ type file struct {
 	rest   int
 }
 
-func parse(b []byte) (*file, error) {
+// maxStackChunks is the room parse's callers give it on the stack; a file
+// with more chunks (runs of IDAT count as one) costs an allocation.
+const maxStackChunks = 64
+
+// parse reads b's chunks, appending them to chunks (a caller's buffer, so
+// that parsing need not allocate).
+func parse(b []byte, chunks []chunk) (file, error) {
 	if len(b) > MaxSize {
-		return nil, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
+		return file{}, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
 	}
 	if !bytes.HasPrefix(b, []byte(signature)) {
-		return nil, errorf(0, "missing PNG signature")
+		return file{}, errorf(0, "missing PNG signature")
 	}
-	f := &file{chunks: make([]chunk, 0, 16)}
+	f := file{chunks: chunks}
 	pos := len(signature)
 	for {
 		if len(b)-pos < 12 {
-			return nil, errorf(pos, "file ends before IEND (%d bytes left, a chunk needs 12)", len(b)-pos)
+			return file{}, errorf(pos, "file ends before IEND (%d bytes left, a chunk needs 12)", len(b)-pos)
 		}
 		n := binary.BigEndian.Uint32(b[pos:])
 		if n > 0x7FFFFFFF || uint64(n) > uint64(len(b)-pos-12) {
-			return nil, errorf(pos, "chunk length %d runs past the end of the file (%d bytes)", n, len(b))
+			return file{}, errorf(pos, "chunk length %d runs past the end of the file (%d bytes)", n, len(b))
 		}
 		typ := b[pos+4 : pos+8]
 		for _, c := range typ {
 			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-				return nil, errorf(pos+4, "invalid chunk type % x", typ)
+				return file{}, errorf(pos+4, "invalid chunk type % x", typ)
 			}
 		}
 		end := pos + 12 + int(n)
 		if !imageData(typ) {
 			want := binary.BigEndian.Uint32(b[end-4:])
 			if got := crc32.ChecksumIEEE(b[pos+4 : end-4]); got != want {
-				return nil, errorf(end-4, "bad CRC for %s chunk: stored %08x, computed %08x", typ, want, got)
+				return file{}, errorf(end-4, "bad CRC for %s chunk: stored %08x, computed %08x", typ, want, got)
 			}
 		}
 		c := chunk{typ: chunkType(typ), off: pos, end: end, data: b[pos+8 : end-4]}
 		if len(f.chunks) == 0 && c.typ != "IHDR" {
-			return nil, errorf(pos, "first chunk is %s, not IHDR", c.typ)
+			return file{}, errorf(pos, "first chunk is %s, not IHDR", c.typ)
 		}
 		if n := len(f.chunks); c.typ == "IDAT" && n > 0 && f.chunks[n-1].typ == "IDAT" {
 			f.chunks[n-1].end = end // extend the run
@@ -149,19 +156,21 @@ func imageData(typ []byte) bool {
 	return string(typ) == "IDAT" || string(typ) == "fdAT"
 }
 
-// chunkType returns typ as a string, without allocating for the common
-// critical chunks (a large image has hundreds of IDAT chunks).
+// chunkType returns typ as a string, without allocating for the chunk
+// types of the PNG specification and its registered extensions (a large
+// image has hundreds of IDAT chunks, and labeling must not allocate).
 func chunkType(typ []byte) string {
-	switch string(typ) {
-	case "IDAT":
-		return "IDAT"
-	case "IHDR":
-		return "IHDR"
-	case "IEND":
-		return "IEND"
+	for _, t := range knownTypes {
+		if string(typ) == t {
+			return t
+		}
 	}
 	return string(typ)
 }
+
+var knownTypes = [...]string{"IDAT", "IHDR", "IEND", "PLTE", "tEXt", "zTXt", "iTXt", "eXIf", "iCCP", "sRGB",
+	"gAMA", "cHRM", "pHYs", "bKGD", "tRNS", "sBIT", "sPLT", "hIST", "tIME", "cICP", "mDCV", "cLLI", "caBX",
+	"acTL", "fcTL", "fdAT", "oFFs", "pCAL", "sCAL", "sTER", "gIFg", "gIFx", "iDOT", "vpAg", "orNT"}
 
 // decodeText reads a text chunk; ok is false for other chunks and for text
 // chunks too malformed to read (they are then left alone).
@@ -174,7 +183,7 @@ func decodeText(c *chunk) (t text, ok bool) {
 	if k < 1 || k > 79 {
 		return t, false
 	}
-	t.keyword = string(d[:k])
+	t.keyword = d[:k]
 	d = d[k+1:]
 	switch c.typ {
 	case "tEXt":
@@ -244,20 +253,37 @@ const (
 	kindExif
 )
 
-func classify(c *chunk) (int, text) {
+// classify tells what c is to this package. With full false, a text chunk
+// is decoded only when its keyword makes it XMP or a record, which is all
+// the kind depends on (Read, which reports other text too, sets full).
+func classify(c *chunk, full bool) (int, text) {
 	if c.typ == "eXIf" {
 		return kindExif, text{}
+	}
+	if !full && !keyed(c) {
+		return kindOther, text{}
 	}
 	t, ok := decodeText(c)
 	switch {
 	case !ok:
 		return kindOther, t
-	case c.typ == "iTXt" && t.keyword == xmpKeyword:
+	case c.typ == "iTXt" && string(t.keyword) == xmpKeyword:
 		return kindXMP, t
-	case t.keyword == aigcKey:
+	case string(t.keyword) == aigcKey:
 		return kindAIGC, t
 	}
 	return kindOther, t
+}
+
+// keyed reports whether c may be a text chunk keyed as XMP (iTXt) or AIGC.
+func keyed(c *chunk) bool {
+	switch c.typ {
+	case "iTXt":
+		return bytes.HasPrefix(c.data, []byte(xmpKeyword+"\x00")) || bytes.HasPrefix(c.data, []byte(aigcKey+"\x00"))
+	case "tEXt", "zTXt":
+		return bytes.HasPrefix(c.data, []byte(aigcKey+"\x00"))
+	}
+	return false
 }
 
 var textKinds = map[string]string{"tEXt": "png-text", "zTXt": "png-ztxt", "iTXt": "png-itxt"}
@@ -265,7 +291,7 @@ var textKinds = map[string]string{"tEXt": "png-text", "zTXt": "png-ztxt", "iTXt"
 // Read finds the AIGC records (XMP, AIGC text chunks, eXIf UserComment), the
 // XMP packets and foreign provenance.
 func (Codec) Read(b []byte) (*format.Metadata, error) {
-	f, err := parse(b)
+	f, err := parse(b, make([]chunk, 0, 16))
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +299,7 @@ func (Codec) Read(b []byte) (*format.Metadata, error) {
 	for i := range f.chunks {
 		c := &f.chunks[i]
 		off, n := int64(c.off), int64(c.end-c.off)
-		kind, t := classify(c)
+		kind, t := classify(c, true)
 		switch kind {
 		case kindXMP:
 			xmp.Collect(md, t.value, off, n)
@@ -286,10 +312,10 @@ func (Codec) Read(b []byte) (*format.Metadata, error) {
 			case c.typ == "caBX":
 				md.Foreign = append(md.Foreign, format.Foreign{Kind: "c2pa", Offset: off, Length: n,
 					Value: "C2PA manifest store (caBX chunk)", Data: c.data})
-			case t.keyword == "parameters":
+			case string(t.keyword) == "parameters":
 				md.Foreign = append(md.Foreign, format.Foreign{Kind: "generator", Offset: off, Length: n,
 					Value: "Stable Diffusion parameters: " + clip(t.value, 200)})
-			case t.keyword == "Software":
+			case string(t.keyword) == "Software":
 				md.Foreign = append(md.Foreign, format.Foreign{Kind: "generator", Offset: off, Length: n, Value: clip(t.value, 200)})
 			}
 		}
@@ -310,9 +336,106 @@ func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	return c.AppendWrite(nil, b, rec)
 }
 
-// AppendWrite appends to dst what Write returns (see format.Appender).
+// AppendWrite appends to dst what Write returns (see format.Appender). A
+// file with at most one XMP packet, plain as writers make them, costs no
+// allocation besides the output's (none when dst has the room).
 func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
-	f, err := parse(b)
+	var buf [maxStackChunks]chunk
+	f, err := parse(b, buf[:0])
+	if err != nil {
+		return nil, err
+	}
+	// The new XMP chunk is inserted in pieces where the old one starts (or
+	// after IHDR), the old one removed; the pieces live on this stack.
+	var edits [maxStackChunks]format.Splice
+	ne := 0
+	var xmpAt *chunk
+	var header []byte
+	var packetIn []byte
+	var exifCRC [4]byte
+	blanked := false
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		if ne+5 > len(edits) {
+			return appendWritePackets(dst, b, rec)
+		}
+		kind, t := classify(c, false)
+		switch kind {
+		case kindXMP:
+			if xmpAt != nil {
+				return appendWritePackets(dst, b, rec)
+			}
+			xmpAt, packetIn = c, t.value
+			header = c.data[:t.header]
+			if t.compressed {
+				header = []byte(freshHeader)
+			}
+		case kindAIGC:
+			edits[ne] = format.Splice{Start: c.off, End: c.end, Data: nil}
+			ne++
+		case kindExif:
+			start, end, spaced, ok := exif.BlankRange(c.data)
+			switch {
+			case !ok:
+			case spaced && !blanked:
+				// The chunk keeps its length; its text and CRC change.
+				blanked = true
+				data := c.off + 8
+				sp := exif.Spaces(end - start)
+				crc := crc32.Update(crc32.ChecksumIEEE(b[c.off+4:data+start]), crc32.IEEETable, sp)
+				binary.BigEndian.PutUint32(exifCRC[:], crc32.Update(crc, crc32.IEEETable, c.data[end:]))
+				edits[ne] = format.Splice{Start: data + start, End: data + end, Data: sp}
+				edits[ne+1] = format.Splice{Start: c.end - 4, End: c.end, Data: exifCRC[:]}
+				ne += 2
+			default:
+				n, _ := exif.Normalize(c.data)
+				edits[ne] = format.Splice{Start: c.off, End: c.end, Data: makeChunk("eXIf", n)}
+				ne++
+			}
+		}
+	}
+	var scratch [16 << 10]byte
+	var packet []byte
+	at, end := f.chunks[0].end, f.chunks[0].end
+	if xmpAt == nil {
+		header = []byte(freshHeader)
+		packet = xmp.AppendBuild(scratch[:0], rec)
+	} else {
+		at, end = xmpAt.off, xmpAt.end
+		if packet, err = xmp.AppendUpdate(scratch[:0], packetIn, rec); err != nil {
+			return nil, errorf(xmpAt.off, "existing XMP packet cannot be updated: %v", err)
+		}
+	}
+	// The chunk's CRC is computed in the output: crc32 takes its input
+	// through a function variable, which would move the packet to the heap.
+	var head, crc [8]byte
+	binary.BigEndian.PutUint32(head[:], uint32(len(header)+len(packet)))
+	copy(head[4:], "iTXt")
+	delta := 0 // what the edits before the chunk add to its offset
+	for _, e := range edits[:ne] {
+		if e.End <= at {
+			delta += len(e.Data) - (e.End - e.Start)
+		}
+	}
+	edits[ne] = format.Splice{Start: at, End: at, Data: head[:]}
+	edits[ne+1] = format.Splice{Start: at, End: at, Data: header}
+	edits[ne+2] = format.Splice{Start: at, End: at, Data: packet}
+	edits[ne+3] = format.Splice{Start: at, End: end, Data: crc[:4]}
+	start := len(dst)
+	out := format.AppendSplices(dst, b, edits[:ne+4])
+	c := out[start+at+delta+4 : start+at+delta+8+len(header)+len(packet)]
+	binary.BigEndian.PutUint32(out[start+at+delta+8+len(header)+len(packet):], crc32.ChecksumIEEE(c))
+	return out, nil
+}
+
+// freshHeader is the iTXt header of a new XMP chunk: keyword, no
+// compression, no language tag, no translated keyword.
+const freshHeader = xmpKeyword + "\x00\x00\x00\x00\x00"
+
+// appendWritePackets is AppendWrite for a file with several XMP chunks
+// (or more chunks than AppendWrite lists on the stack).
+func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
+	f, err := parse(b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -322,14 +445,14 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	var edits []format.Splice
 	for i := range f.chunks {
 		c := &f.chunks[i]
-		kind, t := classify(c)
+		kind, t := classify(c, false)
 		switch kind {
 		case kindXMP:
 			xmps = append(xmps, c)
 			packets = append(packets, t.value)
 			h := c.data[:t.header]
 			if t.compressed {
-				h = []byte(xmpKeyword + "\x00\x00\x00\x00\x00")
+				h = []byte(freshHeader)
 			}
 			headers = append(headers, h)
 		case kindAIGC:
@@ -354,11 +477,38 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	return format.AppendSplices(dst, b, edits), nil
 }
 
+// HasOnlyRecord reports whether b holds exactly one AIGC record, rec (see
+// format.RecordChecker). It allocates nothing for the files AppendWrite
+// writes.
+func (Codec) HasOnlyRecord(b []byte, rec aigc.Record) bool {
+	var buf [maxStackChunks]chunk
+	f, err := parse(b, buf[:0])
+	if err != nil {
+		return false
+	}
+	var mb [512]byte
+	one := format.OneRecord{Want: rec.AppendMarshal(mb[:0])}
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		switch kind, t := classify(c, false); kind {
+		case kindXMP:
+			xmp.AddRecords(&one, t.value)
+		case kindAIGC:
+			one.Add(t.value)
+		case kindExif:
+			if v, ok := exif.Record(c.data); ok {
+				one.Add(v)
+			}
+		}
+	}
+	return one.OK()
+}
+
 // xmpChunk builds an uncompressed iTXt chunk holding packet; header is the
 // original chunk's bytes before the text, or nil for a fresh chunk.
 func xmpChunk(header, packet []byte) []byte {
 	if header == nil {
-		header = []byte(xmpKeyword + "\x00\x00\x00\x00\x00")
+		header = []byte(freshHeader)
 	}
 	d := make([]byte, 0, len(header)+len(packet))
 	d = append(d, header...)
@@ -377,7 +527,8 @@ func makeChunk(typ string, data []byte) []byte {
 // ContentHash is the SHA-256 of b without its XMP and AIGC text chunks, with
 // an eXIf UserComment record read as blanked (see the package comment).
 func (Codec) ContentHash(b []byte) ([32]byte, error) {
-	f, err := parse(b)
+	var buf [maxStackChunks]chunk
+	f, err := parse(b, buf[:0])
 	if err != nil {
 		return [32]byte{}, err
 	}
@@ -386,7 +537,7 @@ func (Codec) ContentHash(b []byte) ([32]byte, error) {
 	pos := 0
 	for i := range f.chunks {
 		c := &f.chunks[i]
-		switch kind, _ := classify(c); kind {
+		switch kind, _ := classify(c, false); kind {
 		case kindXMP, kindAIGC:
 			h.Write(b[pos:c.off])
 			pos = c.end
@@ -417,11 +568,11 @@ var pixelBound = map[string]bool{"tRNS": true, "bKGD": true, "sBIT": true, "hIST
 // hIST, sPLT) and animation chunks are not copied; encoded's own ancillary
 // chunks are replaced.
 func TransplantMetadata(orig, encoded []byte) ([]byte, error) {
-	fo, err := parse(orig)
+	fo, err := parse(orig, nil)
 	if err != nil {
 		return nil, err
 	}
-	fe, err := parse(encoded)
+	fe, err := parse(encoded, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -279,7 +279,7 @@ func FuzzWriteRead(f *testing.F) {
 // chunk is still a *format.FormatError.
 func TestImageDataCRC(t *testing.T) {
 	good := gradient(8, 8)
-	f, err := parse(good)
+	f, err := parse(good, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestImageDataCRC(t *testing.T) {
 		t.Errorf("ContentHash of the damaged file: %x, %v; want a hash different from %x", hBad, err, hGood)
 	}
 	meta := insert(good, makeChunk("tEXt", []byte("Software\x00x")))
-	mf, _ := parse(meta)
+	mf, _ := parse(meta, nil)
 	for i := range mf.chunks {
 		if c := &mf.chunks[i]; c.typ == "tEXt" {
 			meta[c.end-1] ^= 1
