@@ -11,7 +11,7 @@ type Extracted struct {
 // that labeling makes of a WebP whose pixels changed (Go has no WebP
 // encoder).
 func Extract(b []byte) (Extracted, error) {
-	f, err := parse(b)
+	f, err := parse(b, nil)
 	if err != nil {
 		return Extracted{}, err
 	}

@@ -45,7 +45,11 @@ const (
 // Codec is the WebP carrier. The zero value is ready to use.
 type Codec struct{}
 
-var _ format.Codec = Codec{}
+var (
+	_ format.Codec         = Codec{}
+	_ format.Appender      = Codec{}
+	_ format.RecordChecker = Codec{}
+)
 
 type chunk struct {
 	id       string
@@ -62,44 +66,63 @@ func errorf(off int, msg string, args ...any) error {
 	return format.Errorf(format.WebP, int64(off), msg, args...)
 }
 
-func parse(b []byte) (*file, error) {
+// maxStackChunks is the room parse's callers give it on the stack; a file
+// with more chunks costs an allocation.
+const maxStackChunks = 32
+
+// parse reads b's chunks, appending them to chunks (a caller's buffer, so
+// that parsing need not allocate).
+func parse(b []byte, chunks []chunk) (file, error) {
 	if len(b) > MaxSize {
-		return nil, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
+		return file{}, errorf(0, "%d bytes exceeds the %d-byte limit", len(b), MaxSize)
 	}
 	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
-		return nil, errorf(0, "missing RIFF WEBP header")
+		return file{}, errorf(0, "missing RIFF WEBP header")
 	}
 	size := int64(binary.LittleEndian.Uint32(b[4:]))
 	if size+8 > int64(len(b)) {
-		return nil, errorf(4, "RIFF size %d runs past the end of the file (%d bytes)", size, len(b))
+		return file{}, errorf(4, "RIFF size %d runs past the end of the file (%d bytes)", size, len(b))
 	}
 	if size < 4 {
-		return nil, errorf(4, "RIFF size %d too small", size)
+		return file{}, errorf(4, "RIFF size %d too small", size)
 	}
 	end := int(size) + 8
-	f := &file{rest: end}
+	f := file{chunks: chunks, rest: end}
 	pos := 12
 	for pos < end {
 		if end-pos < 8 {
-			return nil, errorf(pos, "chunk header needs 8 bytes, %d left in the RIFF data", end-pos)
+			return file{}, errorf(pos, "chunk header needs 8 bytes, %d left in the RIFF data", end-pos)
 		}
 		n := int64(binary.LittleEndian.Uint32(b[pos+4:]))
 		if n > int64(end-pos-8) {
-			return nil, errorf(pos+4, "chunk %q of %d bytes runs past the end of the RIFF data", b[pos:pos+4], n)
+			return file{}, errorf(pos+4, "chunk %q of %d bytes runs past the end of the RIFF data", b[pos:pos+4], n)
 		}
 		cend := pos + 8 + int(n)
 		data := b[pos+8 : cend]
 		if n%2 == 1 && cend < end {
 			cend++ // padding byte; a missing final pad is tolerated
 		}
-		f.chunks = append(f.chunks, chunk{id: string(b[pos : pos+4]), off: pos, end: cend, data: data})
+		f.chunks = append(f.chunks, chunk{id: chunkID(b[pos : pos+4]), off: pos, end: cend, data: data})
 		pos = cend
 	}
 	if len(f.chunks) == 0 {
-		return nil, errorf(12, "no chunks")
+		return file{}, errorf(12, "no chunks")
 	}
 	return f, nil
 }
+
+// chunkID returns id as a string, without allocating for the chunk IDs of
+// the WebP container specification and C2PA.
+func chunkID(id []byte) string {
+	for _, k := range knownIDs {
+		if string(id) == k {
+			return k
+		}
+	}
+	return string(id)
+}
+
+var knownIDs = [...]string{"VP8 ", "VP8L", "VP8X", "ALPH", "ANIM", "ANMF", "ICCP", "EXIF", "XMP ", "C2PA"}
 
 // tiff returns the TIFF data of an EXIF chunk, which some writers start with
 // JPEG's "Exif\0\0".
@@ -110,7 +133,7 @@ func tiff(d []byte) []byte {
 // Read finds the AIGC records (XMP, EXIF UserComment), the XMP packets and
 // C2PA chunks.
 func (Codec) Read(b []byte) (*format.Metadata, error) {
-	f, err := parse(b)
+	f, err := parse(b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +171,139 @@ func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	return c.AppendWrite(nil, b, rec)
 }
 
-// AppendWrite appends to dst what Write returns (see format.Appender).
+// AppendWrite appends to dst what Write returns (see format.Appender). A
+// file with at most one XMP packet, plain as writers make them, costs no
+// allocation besides the output's (none when dst has the room).
 func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
-	f, err := parse(b)
+	var buf [maxStackChunks]chunk
+	f, err := parse(b, buf[:0])
+	if err != nil {
+		return nil, err
+	}
+	// The edits' new bytes live on this stack: the XMP chunk in pieces
+	// (a pad byte owed by the chunk before it, header, packet, its own pad),
+	// the VP8X chunk or flag byte.
+	var edits [maxStackChunks]format.Splice
+	ne := 0
+	var xmpAt *chunk
+	var vp8x *chunk
+	var has present
+	last := -1 // index of the last chunk the XMP chunk must follow
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		has.note(c.id)
+		switch c.id {
+		case "VP8X":
+			if i != 0 {
+				return nil, errorf(c.off, "VP8X chunk is not the first chunk")
+			}
+			vp8x = c
+			last = i
+		case "XMP ":
+			if xmpAt != nil {
+				return appendWritePackets(dst, b, rec)
+			}
+			xmpAt = c
+		case "EXIF":
+			if ne+6 > len(edits) {
+				return appendWritePackets(dst, b, rec)
+			}
+			t := tiff(c.data)
+			if e, ok := blankExif(t, c.off+8+len(c.data)-len(t)); ok {
+				edits[ne] = e
+				ne++
+			}
+			last = i
+		case "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L":
+			last = i
+		}
+	}
+	var scratch [16 << 10]byte
+	var packet []byte
+	at, end := 0, 0
+	if xmpAt != nil {
+		at, end = xmpAt.off, xmpAt.end
+		if packet, err = xmp.AppendUpdate(scratch[:0], xmpAt.data, rec); err != nil {
+			return nil, errorf(xmpAt.off, "existing XMP packet cannot be updated: %v", err)
+		}
+	} else {
+		if last < 0 {
+			return nil, errorf(12, "no VP8, VP8L or VP8X chunk")
+		}
+		at = f.chunks[last].end
+		end = at
+		packet = xmp.AppendBuild(scratch[:0], rec)
+	}
+	zero := [1]byte{}
+	if xmpAt == nil && (at-12)%2 == 1 {
+		edits[ne] = format.Splice{Start: at, End: at, Data: zero[:]} // the missing pad of the chunk before
+		ne++
+	}
+	var hdr [8]byte
+	copy(hdr[:], "XMP ")
+	binary.LittleEndian.PutUint32(hdr[4:], uint32(len(packet)))
+	edits[ne] = format.Splice{Start: at, End: at, Data: hdr[:]}
+	edits[ne+1] = format.Splice{Start: at, End: at, Data: packet}
+	edits[ne+2] = format.Splice{Start: at, End: end, Data: zero[:len(packet)%2]}
+	ne += 3
+	var flag [1]byte
+	var x [18]byte
+	switch {
+	case vp8x != nil:
+		if len(vp8x.data) < 10 {
+			return nil, errorf(vp8x.off, "VP8X chunk of %d bytes, want 10", len(vp8x.data))
+		}
+		if vp8x.data[0]&flagXMP == 0 {
+			flag[0] = vp8x.data[0] | flagXMP
+			edits[ne] = format.Splice{Start: vp8x.off + 8, End: vp8x.off + 9, Data: flag[:]}
+			ne++
+		}
+	default:
+		if x, err = newVP8X(&f, has); err != nil {
+			return nil, err
+		}
+		edits[ne] = format.Splice{Start: 12, End: 12, Data: x[:]}
+		ne++
+	}
+	start := len(dst)
+	out := format.AppendSplices(dst, b, edits[:ne])
+	binary.LittleEndian.PutUint32(out[start+4:], uint32(len(out)-start-(len(b)-f.rest)-8))
+	return out, nil
+}
+
+// present notes which chunks a file has that the VP8X flags announce.
+type present struct{ exif, iccp, alph bool }
+
+func (p *present) note(id string) {
+	switch id {
+	case "EXIF":
+		p.exif = true
+	case "ICCP":
+		p.iccp = true
+	case "ALPH":
+		p.alph = true
+	}
+}
+
+// blankExif returns the edit that blanks an AIGC record in the EXIF
+// UserComment of the TIFF data t at file offset off, if it holds one: the
+// text overwritten with spaces, as exif.Normalize does.
+func blankExif(t []byte, off int) (format.Splice, bool) {
+	start, end, spaced, ok := exif.BlankRange(t)
+	switch {
+	case !ok:
+		return format.Splice{}, false
+	case spaced:
+		return format.Splice{Start: off + start, End: off + end, Data: exif.Spaces(end - start)}, true
+	}
+	n, _ := exif.Normalize(t)
+	return format.Splice{Start: off, End: off + len(t), Data: n}, true
+}
+
+// appendWritePackets is AppendWrite for a file with several XMP chunks
+// (or more chunks than AppendWrite lists on the stack).
+func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
+	f, err := parse(b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +311,11 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	var xmps []*chunk
 	var packets [][]byte
 	var vp8x *chunk
-	last := -1 // index of the last chunk the XMP chunk must follow
-	has := map[string]bool{}
+	var has present
+	last := -1
 	for i := range f.chunks {
 		c := &f.chunks[i]
-		has[c.id] = true
+		has.note(c.id)
 		switch c.id {
 		case "VP8X":
 			if i != 0 {
@@ -175,9 +328,8 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 			packets = append(packets, c.data)
 		case "EXIF":
 			t := tiff(c.data)
-			if n, changed := exif.Normalize(t); changed {
-				dataEnd := c.off + 8 + len(c.data)
-				edits = append(edits, format.Splice{Start: dataEnd - len(t), End: dataEnd, Data: n})
+			if e, ok := blankExif(t, c.off+8+len(c.data)-len(t)); ok {
+				edits = append(edits, e)
 			}
 			last = i
 		case "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L":
@@ -211,11 +363,11 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 			edits = append(edits, format.Splice{Start: vp8x.off + 8, End: vp8x.off + 9, Data: []byte{vp8x.data[0] | flagXMP}})
 		}
 	default:
-		x, err := newVP8X(f, has)
+		x, err := newVP8X(&f, has)
 		if err != nil {
 			return nil, err
 		}
-		edits = append(edits, format.Splice{Start: 12, End: 12, Data: x})
+		edits = append(edits, format.Splice{Start: 12, End: 12, Data: x[:]})
 	}
 	start := len(dst)
 	out := format.AppendSplices(dst, b, edits)
@@ -223,8 +375,33 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	return out, nil
 }
 
+// HasOnlyRecord reports whether b holds exactly one AIGC record, rec (see
+// format.RecordChecker). It allocates nothing for the files AppendWrite
+// writes.
+func (Codec) HasOnlyRecord(b []byte, rec aigc.Record) bool {
+	var buf [maxStackChunks]chunk
+	f, err := parse(b, buf[:0])
+	if err != nil {
+		return false
+	}
+	var mb [512]byte
+	one := format.OneRecord{Want: rec.AppendMarshal(mb[:0])}
+	for i := range f.chunks {
+		switch c := &f.chunks[i]; c.id {
+		case "XMP ":
+			xmp.AddRecords(&one, c.data)
+		case "EXIF":
+			if v, ok := exif.Record(tiff(c.data)); ok {
+				one.Add(v)
+			}
+		}
+	}
+	return one.OK()
+}
+
 // newVP8X builds the VP8X chunk of a simple file from its bitstream header.
-func newVP8X(f *file, has map[string]bool) ([]byte, error) {
+func newVP8X(f *file, has present) ([18]byte, error) {
+	var x [18]byte
 	var w, h int
 	var flags byte = flagXMP
 	img := -1
@@ -235,21 +412,21 @@ func newVP8X(f *file, has map[string]bool) ([]byte, error) {
 		}
 	}
 	if img < 0 {
-		return nil, errorf(12, "no VP8, VP8L or VP8X chunk")
+		return x, errorf(12, "no VP8, VP8L or VP8X chunk")
 	}
 	c := &f.chunks[img]
 	d := c.data
 	if c.id == "VP8 " {
 		// Frame tag (3 bytes), start code 9d 01 2a, 14-bit width and height.
 		if len(d) < 10 || d[3] != 0x9d || d[4] != 0x01 || d[5] != 0x2a || d[0]&1 != 0 {
-			return nil, errorf(c.off+8, "VP8 key frame header not found")
+			return x, errorf(c.off+8, "VP8 key frame header not found")
 		}
 		w = int(binary.LittleEndian.Uint16(d[6:]) & 0x3fff)
 		h = int(binary.LittleEndian.Uint16(d[8:]) & 0x3fff)
 	} else {
 		// Signature 0x2f, then 14 bits width-1, 14 bits height-1, alpha bit.
 		if len(d) < 5 || d[0] != 0x2f {
-			return nil, errorf(c.off+8, "VP8L header not found")
+			return x, errorf(c.off+8, "VP8L header not found")
 		}
 		v := binary.LittleEndian.Uint32(d[1:])
 		w = int(v&0x3fff) + 1
@@ -259,22 +436,23 @@ func newVP8X(f *file, has map[string]bool) ([]byte, error) {
 		}
 	}
 	if w == 0 || h == 0 {
-		return nil, errorf(c.off+8, "image of %dx%d pixels", w, h)
+		return x, errorf(c.off+8, "image of %dx%d pixels", w, h)
 	}
-	if has["EXIF"] {
+	if has.exif {
 		flags |= flagEXIF
 	}
-	if has["ICCP"] {
+	if has.iccp {
 		flags |= flagICC
 	}
-	if has["ALPH"] {
+	if has.alph {
 		flags |= flagAlpha
 	}
-	x := make([]byte, 10)
-	x[0] = flags
-	put24(x[4:], w-1)
-	put24(x[7:], h-1)
-	return makeChunk("VP8X", x), nil
+	copy(x[:], "VP8X")
+	binary.LittleEndian.PutUint32(x[4:], 10)
+	x[8] = flags
+	put24(x[12:], w-1)
+	put24(x[15:], h-1)
+	return x, nil
 }
 
 func put24(b []byte, v int) {
@@ -284,7 +462,8 @@ func put24(b []byte, v int) {
 // ContentHash is the SHA-256 of b's chunks other than "XMP " and VP8X, with
 // an EXIF UserComment record read as blanked (see the package comment).
 func (Codec) ContentHash(b []byte) ([32]byte, error) {
-	f, err := parse(b)
+	var buf [maxStackChunks]chunk
+	f, err := parse(b, buf[:0])
 	if err != nil {
 		return [32]byte{}, err
 	}
