@@ -128,9 +128,48 @@ func whiten(y *plane) *plane {
 	return r
 }
 
-// inkLevelRadius is the radius (working pixels) over which addInk takes
-// the local ink level.
-const inkLevelRadius = 6
+// Ink reading constants.
+const (
+	// inkLevelRadius is the radius (working pixels) over which addInk takes
+	// the local ink level.
+	inkLevelRadius = 6
+	// inkSpan: addInk reads the pixels up to this far above the ink's own
+	// level (the mark in the ink is at most inkCap, times a brightening's
+	// gain); paler pixels are mostly strokes' edges, whose mix of ink and
+	// paper is noise to the mark, all the more in a downscaled page.
+	inkSpan = 40
+	// inkQuantile is the share of the dark pixels (luma below 128) at or
+	// under the ink level.
+	inkQuantile = 0.2
+)
+
+// inkLevel returns the luma of img's ink: the inkQuantile of its dark
+// pixels (luma below 128), or -1 when it has none.
+func inkLevel(img image.Image) float64 {
+	b := img.Bounds()
+	var hist [128]int
+	row := make([]float64, b.Dx())
+	n := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		lumaRow(img, y, row)
+		for _, v := range row {
+			if v < 128 {
+				hist[int(v)]++
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return -1
+	}
+	k := int(inkQuantile * float64(n))
+	for l, c := range hist {
+		if k -= c; k < 0 {
+			return float64(l)
+		}
+	}
+	return 127
+}
 
 // addInk adds to residual r (of a paper-like image, see paperLike) the ink's
 // own residual: per working pixel, the mean luma of its ink pixels (read at
@@ -139,18 +178,22 @@ const inkLevelRadius = 6
 // ink's area share. In r's whitening the strokes' edges dominate, and after
 // a brightening that clips the paper the ink is all that carries the mark.
 func addInk(r *plane, img image.Image) {
-	m, n := inkPlane(img, r.w, r.h)
+	lvl := inkLevel(img)
+	if lvl < 0 {
+		return
+	}
+	m, n := inkPlane(img, r.w, r.h, lvl+inkSpan)
 	sn := newPlane(r.w, r.h)
 	for i, v := range m.p {
 		sn.p[i] = float64(v * n.p[i])
 	}
 	tmp := newPlane(r.w, r.h)
-	lvl := boxBlurTo(sn, sn, tmp, inkLevelRadius)
+	loc := boxBlurTo(sn, sn, tmp, inkLevelRadius)
 	cov := boxBlurTo(n, newPlane(r.w, r.h), tmp, inkLevelRadius)
 	var e2, c float64
 	for i, v := range n.p {
 		if v > 0 {
-			e := m.p[i] - lvl.p[i]/cov.p[i]
+			e := m.p[i] - loc.p[i]/cov.p[i]
 			m.p[i] = e
 			e2 += float64(float64(e*e) * v)
 			c += v

@@ -147,10 +147,10 @@ func lumaPlane(img image.Image, w, h int) *plane {
 }
 
 // inkPlane returns, for img area-resampled to w x h, the mean luma of the
-// ink pixels (luma below inkLuma) in each destination pixel (0 where it
+// ink pixels (luma below below) in each destination pixel (0 where it
 // holds none) and the share of its area they cover.
-func inkPlane(img image.Image, w, h int) (*plane, *plane) {
-	return areaLuma(img, w, h, inkLuma)
+func inkPlane(img image.Image, w, h int, below float64) (*plane, *plane) {
+	return areaLuma(img, w, h, below)
 }
 
 // areaLuma is lumaPlane, or with below >= 0 the mean over only the pixels
