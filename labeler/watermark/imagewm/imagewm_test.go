@@ -108,18 +108,25 @@ func TestRoundTripSynthetic(t *testing.T) {
 	}
 }
 
+// corpusImage decodes images/name from the corpus (the test is skipped
+// when the corpus is absent).
+func corpusImage(t *testing.T, name string) image.Image {
+	t.Helper()
+	f, err := os.Open(testenv.Corpus(t, "images", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 func TestCorpus(t *testing.T) {
 	for _, name := range []string{"kodim23.png", "c2pa_prerelease.jpg"} {
-		path := testenv.Corpus(t, "images", name)
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, _, err := image.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		src := corpusImage(t, name)
 		id := uint64(0x0123456789abcdef)
 		m, err := Embed(src, id, DevKey, Options{})
 		if err != nil {
@@ -148,16 +155,7 @@ func TestCorpus(t *testing.T) {
 // TestCorpusPage checks the corpus text page (97% of it near-white) under
 // brightenings that clip its paper: only the ink carries the mark there.
 func TestCorpusPage(t *testing.T) {
-	path := testenv.Corpus(t, "images", "c2pa_no_manifest.jpg")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, _, err := image.Decode(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := corpusImage(t, "c2pa_no_manifest.jpg")
 	id := uint64(0x0123456789abcdef)
 	m := mustEmbed(t, src, id)
 	if p := psnrOf(src, m); p < 41 {
