@@ -60,24 +60,38 @@ type riffFile struct {
 // size against the bytes present. RF64 (and BW64), the 64-bit variants, are
 // reported as unsupported rather than invalid.
 func parseRIFF(b []byte) (*riffFile, error) {
+	f, err := parseRIFFInto(b, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// maxStackChunks is the room parseRIFFInto's callers give it on the stack;
+// a file with more chunks costs an allocation.
+const maxStackChunks = 16
+
+// parseRIFFInto is parseRIFF appending the chunks to a caller's buffer, so
+// that parsing need not allocate.
+func parseRIFFInto(b []byte, buf []chunk) (riffFile, error) {
 	if len(b) < 12 {
-		return nil, format.Errorf(format.WAV, 0, "%d bytes is too short for a RIFF/WAVE header", len(b))
+		return riffFile{}, format.Errorf(format.WAV, 0, "%d bytes is too short for a RIFF/WAVE header", len(b))
 	}
 	switch string(b[0:4]) {
 	case "RIFF":
 	case "RF64", "BW64":
-		return nil, &format.UnsupportedError{Format: format.WAV, Msg: string(b[0:4]) + " (64-bit RIFF) files are not supported; convert to RIFF/WAVE if under 4 GiB"}
+		return riffFile{}, &format.UnsupportedError{Format: format.WAV, Msg: string(b[0:4]) + " (64-bit RIFF) files are not supported; convert to RIFF/WAVE if under 4 GiB"}
 	default:
-		return nil, format.Errorf(format.WAV, 0, "no RIFF signature")
+		return riffFile{}, format.Errorf(format.WAV, 0, "no RIFF signature")
 	}
 	if string(b[8:12]) != "WAVE" {
-		return nil, format.Errorf(format.WAV, 8, "RIFF form type is %q, not WAVE", b[8:12])
+		return riffFile{}, format.Errorf(format.WAV, 8, "RIFF form type is %q, not WAVE", b[8:12])
 	}
 	// int64: a declared size near 4 GiB must not overflow int on 32-bit
 	// targets (386, arm).
 	formEnd64 := 8 + int64(binary.LittleEndian.Uint32(b[4:8]))
 	if formEnd64 < 12 {
-		return nil, format.Errorf(format.WAV, 4, "RIFF size %d is smaller than the form type", formEnd64-8)
+		return riffFile{}, format.Errorf(format.WAV, 4, "RIFF size %d is smaller than the form type", formEnd64-8)
 	}
 	// A form longer than the file is either truncated, or written by a
 	// streaming writer that could not seek back to fix the sizes: ffmpeg
@@ -87,9 +101,9 @@ func parseRIFF(b []byte) (*riffFile, error) {
 	// the right sizes. A truncated chunk of any other kind is an error.
 	stream := formEnd64 > int64(len(b))
 	limit := int(min(formEnd64, int64(len(b))))
-	chunks, err := parseChunks(b, 12, limit, stream)
+	chunks, err := parseChunks(b, 12, limit, stream, buf)
 	if err != nil {
-		return nil, err
+		return riffFile{}, err
 	}
 	n := len(chunks)
 	if n > 0 && chunks[n-1].missingPad() && limit < len(b) {
@@ -98,16 +112,16 @@ func parseRIFF(b []byte) (*riffFile, error) {
 		chunks[n-1].pad = true
 		limit++
 	}
-	return &riffFile{b: b, chunks: chunks, formEnd: limit}, nil
+	return riffFile{b: b, chunks: chunks, formEnd: limit}, nil
 }
 
-// parseChunks reads the chunks in b[off:limit]. The pad byte after an odd-sized
+// parseChunks reads the chunks in b[off:limit], appending them to chunks.
+// The pad byte after an odd-sized
 // body is required, except after the last chunk when limit is the end of the
 // data, where writers commonly leave it out. With stream set, a data chunk
 // that declares more bytes than are left is cut to what is there (see
 // parseRIFF).
-func parseChunks(b []byte, off, limit int, stream bool) ([]chunk, error) {
-	var chunks []chunk
+func parseChunks(b []byte, off, limit int, stream bool, chunks []chunk) ([]chunk, error) {
 	for off < limit {
 		if limit-off < 8 {
 			return nil, format.Errorf(format.WAV, int64(off), "%d stray bytes where a chunk header was expected", limit-off)
@@ -139,16 +153,17 @@ func fourCC(id [4]byte) string {
 	return "'" + string(id[:]) + "'"
 }
 
-// infoList returns the sub-chunks of a LIST chunk of type INFO, or ok=false
+// infoList returns the sub-chunks of a LIST chunk of type INFO (appended to
+// buf), or ok=false
 // when c is not one or its sub-chunks do not parse. A malformed INFO list is
 // not an error for the file: go-audio/wav, for one, writes odd-sized INFO
 // strings without their pad bytes, and the file still plays. Such a list is
 // then carried as opaque bytes.
-func infoList(b []byte, c chunk) (subs []chunk, ok bool) {
+func infoList(b []byte, c chunk, buf []chunk) (subs []chunk, ok bool) {
 	if c.id != idList || c.size < 4 || [4]byte(b[c.off+8:c.off+12]) != idInfo {
 		return nil, false
 	}
-	subs, err := parseChunks(b, c.off+12, c.off+8+c.size, false)
+	subs, err := parseChunks(b, c.off+12, c.off+8+c.size, false, buf)
 	if err != nil {
 		return nil, false
 	}

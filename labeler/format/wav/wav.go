@@ -66,8 +66,9 @@ const (
 type Codec struct{}
 
 var (
-	_ format.Codec    = Codec{}
-	_ format.Appender = Codec{}
+	_ format.Codec         = Codec{}
+	_ format.Appender      = Codec{}
+	_ format.RecordChecker = Codec{}
 )
 
 // Read reports every AIGC record (top-level chunks and LIST/INFO sub-chunks),
@@ -88,7 +89,7 @@ func (Codec) Read(b []byte) (*format.Metadata, error) {
 		case idC2PA:
 			m.Foreign = append(m.Foreign, format.Foreign{Kind: "c2pa", Offset: int64(c.off), Length: int64(c.end() - c.off), Data: c.body(b)})
 		case idList:
-			subs, _ := infoList(b, c)
+			subs, _ := infoList(b, c, nil)
 			for _, s := range subs {
 				switch s.id {
 				case idAIGC:
@@ -117,17 +118,83 @@ func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	return c.AppendWrite(nil, b, rec)
 }
 
-// AppendWrite appends to dst what Write returns (see format.Appender).
+// AppendWrite appends to dst what Write returns (see format.Appender). A
+// file of a few chunks costs no allocation besides the output's (none when
+// dst has the room).
 func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
-	f, err := parseRIFF(b)
+	var cbuf [maxStackChunks]chunk
+	f, err := parseRIFFInto(b, cbuf[:0])
 	if err != nil {
 		return nil, err
 	}
-	pieces, at := strip(f)
-	payload := rec.Marshal()
+	var pbuf [maxStackChunks]piece
+	pieces, at := strip(&f, pbuf[:0])
+	var mb [512]byte
+	payload := rec.AppendMarshal(mb[:0])
 	// The output is listed as parts (new headers and chunks, slices of b)
 	// and copied once by format.AppendParts, which neither zeroes a new
-	// buffer nor allocates when dst has room.
+	// buffer nor allocates when dst has room. The parts and the new bytes
+	// are kept on this stack, stored into arrays by index (see
+	// format.AppendSplices).
+	var hdr, aigcHdr, sizeHdr [8]byte
+	copy(hdr[:], b[:8])
+	copy(aigcHdr[:4], idAIGC[:])
+	binary.LittleEndian.PutUint32(aigcHdr[4:], uint32(len(payload)))
+	pad := [1]byte{}
+	const maxParts = 32
+	if 3*len(pieces)+6 > maxParts {
+		return appendWriteMany(dst, b, &f, pieces, at, payload)
+	}
+	var parts [maxParts][]byte
+	np := 0
+	add := func(p []byte) { parts[np] = p; np++ }
+	add(hdr[:8])
+	add(b[8:12])
+	record := func() {
+		add(aigcHdr[:])
+		add(payload)
+		add(pad[:len(payload)%2])
+	}
+	for i, p := range pieces {
+		if i == at {
+			record()
+		}
+		if p.list != nil { // rare: the LIST/INFO chunk held a record
+			return appendWriteMany(dst, b, &f, pieces, at, payload)
+		}
+		// As appendRaw: the chunk as it is, a streamed chunk's size fixed,
+		// a missing pad byte added.
+		c := p.c
+		if c.resized {
+			copy(sizeHdr[:], b[c.off:c.off+8])
+			binary.LittleEndian.PutUint32(sizeHdr[4:], uint32(c.size))
+			add(sizeHdr[:])
+			add(b[c.off+8 : c.end()])
+		} else {
+			add(b[c.off:c.end()])
+		}
+		if c.missingPad() {
+			add(pad[:])
+		}
+	}
+	if at == len(pieces) {
+		record()
+	}
+	n := 0
+	for _, p := range parts[:np] {
+		n += len(p)
+	}
+	if int64(n)-8 > maxRIFF {
+		return nil, &format.UnsupportedError{Format: format.WAV, Msg: "result exceeds the 4 GiB RIFF limit"}
+	}
+	binary.LittleEndian.PutUint32(hdr[4:8], uint32(n-8))
+	add(b[f.formEnd:])
+	return format.AppendParts(dst, parts[:np]...), nil
+}
+
+// appendWriteMany is AppendWrite for a file with many chunks or a LIST/INFO
+// chunk rebuilt without its AIGC sub-chunks.
+func appendWriteMany(dst, b []byte, f *riffFile, pieces []piece, at int, payload []byte) ([]byte, error) {
 	hdr := append([]byte(nil), b[:12]...)
 	parts := make([][]byte, 0, 2*len(pieces)+6)
 	parts = append(parts, hdr)
@@ -140,8 +207,6 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 			parts = append(parts, appendChunk(nil, idList, p.list))
 			continue
 		}
-		// As appendRaw: the chunk as it is, a streamed chunk's size fixed,
-		// a missing pad byte added.
 		c := p.c
 		if c.resized {
 			h := append([]byte(nil), b[c.off:c.off+8]...)
@@ -168,13 +233,40 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	return format.AppendParts(dst, append(parts, b[f.formEnd:])...), nil
 }
 
+// HasOnlyRecord reports whether b holds exactly one AIGC record, rec (see
+// format.RecordChecker). It allocates nothing for a file of a few chunks.
+func (Codec) HasOnlyRecord(b []byte, rec aigc.Record) bool {
+	var cbuf [maxStackChunks]chunk
+	f, err := parseRIFFInto(b, cbuf[:0])
+	if err != nil {
+		return false
+	}
+	var mb [512]byte
+	one := format.OneRecord{Want: rec.AppendMarshal(mb[:0])}
+	var sbuf [maxStackChunks]chunk
+	for _, c := range f.chunks {
+		switch c.id {
+		case idAIGC:
+			one.Add(bytes.TrimRight(c.body(b), "\x00"))
+		case idList:
+			subs, _ := infoList(b, c, sbuf[:0])
+			for _, s := range subs {
+				if s.id == idAIGC {
+					one.Add(bytes.TrimRight(s.body(b), "\x00"))
+				}
+			}
+		}
+	}
+	return one.OK()
+}
+
 // ContentHash returns the SHA-256 defined in the package documentation.
 func (Codec) ContentHash(b []byte) ([32]byte, error) {
 	f, err := parseRIFF(b)
 	if err != nil {
 		return [32]byte{}, err
 	}
-	pieces, _ := strip(f)
+	pieces, _ := strip(f, nil)
 	h := sha256.New()
 	var hdr [8]byte
 	for _, p := range pieces {
@@ -199,12 +291,14 @@ type piece struct {
 	list []byte
 }
 
-// strip returns the chunks of f without AIGC records, and the index in that
+// strip returns the chunks of f without AIGC records (appended to pieces),
+// and the index in that
 // list where a new AIGC chunk belongs: the place of the first removed one, else
 // just before the first data chunk, else the end. Write and ContentHash share
 // it, so the hash covers exactly what Write keeps.
-func strip(f *riffFile) (pieces []piece, at int) {
-	at = -1
+func strip(f *riffFile, pieces []piece) ([]piece, int) {
+	at := -1
+	var sbuf [maxStackChunks]chunk
 	dataAt := -1
 	for _, c := range f.chunks {
 		switch c.id {
@@ -218,7 +312,7 @@ func strip(f *riffFile) (pieces []piece, at int) {
 				dataAt = len(pieces)
 			}
 		case idList:
-			if subs, ok := infoList(f.b, c); ok && hasAIGC(subs) {
+			if subs, ok := infoList(f.b, c, sbuf[:0]); ok && hasAIGC(subs) {
 				list := append([]byte(nil), idInfo[:]...)
 				for _, s := range subs {
 					if s.id != idAIGC {
