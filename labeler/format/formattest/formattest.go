@@ -35,6 +35,27 @@ func WriteRead(t testing.TB, c format.Codec, b []byte, rec aigc.Record) {
 		t.Fatalf("relabel with the same record changed the file: %v", err)
 	}
 	SameAsWrite(t, c, b, rec, out)
+	Checker(t, c, b, rec)
+	Checker(t, c, out, rec)
+	other := rec
+	other.ReservedCode2 += "x"
+	Checker(t, c, out, other)
+}
+
+// Checker checks a codec's format.RecordChecker against ReadRecords: it
+// shows the one record rec in b exactly when ReadRecords finds one record,
+// of payload rec.Marshal().
+func Checker(t testing.TB, c format.Codec, b []byte, rec aigc.Record) {
+	t.Helper()
+	rc, ok := c.(format.RecordChecker)
+	if !ok {
+		return
+	}
+	recs, err := format.ReadRecords(c, b)
+	want := err == nil && len(recs) == 1 && bytes.Equal(recs[0].Payload, rec.Marshal())
+	if got := rc.HasOnlyRecord(b, rec); got != want {
+		t.Fatalf("HasOnlyRecord = %v, ReadRecords found %d records (%v)", got, len(recs), err)
+	}
 }
 
 // SameAsWrite checks the optional codec interfaces against Write and Read:

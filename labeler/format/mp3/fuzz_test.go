@@ -1,6 +1,7 @@
 package mp3
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/aigclabel/aigclabel/labeler/format/formattest"
@@ -51,5 +52,14 @@ func FuzzWriteRead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte, id string) {
 		formattest.WriteRead(t, Codec{}, b, testRecord(id))
+		// AppendWrite's allocation-free path writes what the general one
+		// writes.
+		rec := testRecord(id)
+		got, err := Codec{}.AppendWrite(nil, b, rec)
+		if tg, terr := parseTag(b); err == nil && terr == nil && tg != nil {
+			if want, werr := appendWriteTag(nil, b, rec.Marshal()); werr != nil || !bytes.Equal(got, want) {
+				t.Fatalf("AppendWrite and appendWriteTag (%v) differ", werr)
+			}
+		}
 	})
 }

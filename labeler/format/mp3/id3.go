@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -76,19 +77,32 @@ var readFrames = map[string]bool{
 // parseTag reads the ID3v2 tag at the start of b, or returns nil when b has
 // none. Every size is checked against the bytes present.
 func parseTag(b []byte) (*tag, error) {
+	t := &tag{}
+	present, off, err := t.readHeader(b)
+	if err != nil || !present {
+		return nil, err
+	}
+	return t, t.parseFrames(off)
+}
+
+// readHeader reads the tag header (and extended header) at the start of b
+// into t, and returns the offset in t.data where the frames begin; present
+// is false when b has no tag. The frames are left for parseFrames or
+// nextFrame.
+func (t *tag) readHeader(b []byte) (present bool, off int, err error) {
 	if len(b) < 3 || string(b[:3]) != "ID3" {
-		return nil, nil
+		return false, 0, nil
 	}
 	if len(b) < 10 {
-		return nil, format.Errorf(format.MP3, 0, "ID3v2 header cut short (%d bytes)", len(b))
+		return false, 0, format.Errorf(format.MP3, 0, "ID3v2 header cut short (%d bytes)", len(b))
 	}
-	t := &tag{major: b[3], flags: b[5], budget: maxDecompressed}
+	*t = tag{major: b[3], flags: b[5], budget: maxDecompressed}
 	if t.major < 2 || t.major > 4 || b[4] == 0xFF {
-		return nil, &format.UnsupportedError{Format: format.MP3, Msg: fmt.Sprintf("ID3v2 version 2.%d.%d tag", t.major, b[4])}
+		return false, 0, &format.UnsupportedError{Format: format.MP3, Msg: fmt.Sprintf("ID3v2 version 2.%d.%d tag", t.major, b[4])}
 	}
 	size, ok := syncsafe(b[6:10])
 	if !ok {
-		return nil, format.Errorf(format.MP3, 6, "ID3v2 tag size % X is not a syncsafe integer", b[6:10])
+		return false, 0, format.Errorf(format.MP3, 6, "ID3v2 tag size % X is not a syncsafe integer", b[6:10])
 	}
 	t.size = size
 	t.end = 10 + size
@@ -96,28 +110,27 @@ func parseTag(b []byte) (*tag, error) {
 		t.end += 10
 	}
 	if t.end > len(b) {
-		return nil, format.Errorf(format.MP3, 6, "ID3v2 tag size %d exceeds the %d bytes present", t.end-10, len(b)-10)
+		return false, 0, format.Errorf(format.MP3, 6, "ID3v2 tag size %d exceeds the %d bytes present", t.end-10, len(b)-10)
 	}
 	if t.end > 10+size && string(b[10+size:10+size+3]) != "3DI" {
-		return nil, format.Errorf(format.MP3, int64(10+size), "ID3v2.4 footer missing")
+		return false, 0, format.Errorf(format.MP3, int64(10+size), "ID3v2.4 footer missing")
 	}
 	if t.major == 2 && t.flags&0x40 != 0 {
-		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "compressed ID3v2.2 tag (the standard defines no compression scheme)"}
+		return false, 0, &format.UnsupportedError{Format: format.MP3, Msg: "compressed ID3v2.2 tag (the standard defines no compression scheme)"}
 	}
 	t.data = b[10 : 10+size]
 	if t.major < 4 && t.flags&flagUnsync != 0 {
 		t.data, t.pos = deunsync(t.data, 10)
 	}
-	off := 0
 	if t.major >= 3 && t.flags&flagExtHeader != 0 {
 		n, err := t.extHeaderSize()
 		if err != nil {
-			return nil, err
+			return false, 0, err
 		}
 		t.ext = t.data[:n]
 		off = n
 	}
-	return t, t.parseFrames(off)
+	return true, off, nil
 }
 
 // extHeaderSize returns the length of the extended header at the start of
@@ -173,46 +186,84 @@ func (t *tag) headerLen() int {
 // parseFrames reads frames from t.data[off:] up to the padding: a zero byte
 // where a frame ID would start, or too few bytes left for a frame header.
 func (t *tag) parseFrames(off int) error {
-	hl := t.headerLen()
-	d := t.data
-	for len(d)-off >= hl && d[off] != 0 {
-		id := d[off : off+idLen(t.major)]
-		for _, c := range id {
-			if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-				return format.Errorf(format.MP3, int64(t.fileOff(off)), "invalid ID3v2 frame ID %q", id)
-			}
+	for {
+		f, ok, err := t.nextFrame(off)
+		if err != nil {
+			return err
 		}
-		var size int
-		var flags uint16
-		switch t.major {
-		case 2:
-			size = int(d[off+3])<<16 | int(d[off+4])<<8 | int(d[off+5])
-		case 3:
-			size = int(binary.BigEndian.Uint32(d[off+4:]))
-			flags = binary.BigEndian.Uint16(d[off+8:])
-		case 4:
-			size = t.v24FrameSize(off)
-			flags = binary.BigEndian.Uint16(d[off+8:])
-		}
-		if size < 0 {
-			return format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2.4 frame %s size % X is not syncsafe, and as a plain integer it does not fit", id, d[off+4:off+8])
-		}
-		if size > len(d)-off-hl {
-			return format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2 frame %s declares %d bytes, %d left in the tag", id, size, len(d)-off-hl)
-		}
-		f := frame{id: string(id), start: off, end: off + hl + size, flags: flags}
-		if readFrames[f.id] {
-			var err error
-			if f.body, err = t.frameBody(d[off+hl:f.end], flags); err != nil {
-				return format.Errorf(format.MP3, int64(t.fileOff(off)), "ID3v2 frame %s: %v", id, err)
-			}
+		if !ok {
+			break
 		}
 		t.frames = append(t.frames, f)
 		off = f.end
 	}
-	t.padding = d[off:]
+	t.padding = t.data[off:]
 	return nil
 }
+
+// nextFrame reads the frame at t.data[off:], or reports !ok at the padding.
+func (t *tag) nextFrame(off int) (f frame, ok bool, err error) {
+	hl := t.headerLen()
+	d := t.data
+	if len(d)-off < hl || d[off] == 0 {
+		return frame{}, false, nil
+	}
+	id := d[off : off+idLen(t.major)]
+	for _, c := range id {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return frame{}, false, format.Errorf(format.MP3, int64(t.fileOff(off)), "invalid ID3v2 frame ID %q", id)
+		}
+	}
+	var size int
+	var flags uint16
+	switch t.major {
+	case 2:
+		size = int(d[off+3])<<16 | int(d[off+4])<<8 | int(d[off+5])
+	case 3:
+		size = int(binary.BigEndian.Uint32(d[off+4:]))
+		flags = binary.BigEndian.Uint16(d[off+8:])
+	case 4:
+		size = t.v24FrameSize(off)
+		flags = binary.BigEndian.Uint16(d[off+8:])
+	}
+	if size < 0 {
+		return frame{}, false, format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2.4 frame %s size % X is not syncsafe, and as a plain integer it does not fit", id, d[off+4:off+8])
+	}
+	if size > len(d)-off-hl {
+		return frame{}, false, format.Errorf(format.MP3, int64(t.fileOff(off+4)), "ID3v2 frame %s declares %d bytes, %d left in the tag", id, size, len(d)-off-hl)
+	}
+	f = frame{id: frameID(id), start: off, end: off + hl + size, flags: flags}
+	if readFrames[f.id] {
+		if f.body, err = t.frameBody(d[off+hl:f.end], flags); err != nil {
+			return frame{}, false, format.Errorf(format.MP3, int64(t.fileOff(off)), "ID3v2 frame %s: %v", id, err)
+		}
+	}
+	return f, true, nil
+}
+
+// frameID returns id as a string, without allocating for the frame IDs
+// of ID3v2.2 to 2.4.
+func frameID(id []byte) string {
+	if s, ok := frameIDs[string(id)]; ok {
+		return s
+	}
+	return string(id)
+}
+
+var frameIDs = func() map[string]string {
+	m := map[string]string{}
+	for _, id := range strings.Fields(`AENC APIC ASPI CHAP COMM COMR CTOC ENCR EQU2 EQUA ETCO GEOB GRID GRP1 IPLS LINK MCDI MLLT
+		MVIN MVNM OWNE PCNT PCST POPM POSS PRIV RBUF RVA2 RVAD RVRB SEEK SIGN SYLT SYTC TALB TBPM TCAT TCMP TCOM TCON TCOP
+		TDAT TDEN TDES TDLY TDOR TDRC TDRL TDTG TENC TEXT TFLT TGID TIME TIPL TIT1 TIT2 TIT3 TKEY TKWD TLAN TLEN TMCL TMED
+		TMOO TOAL TOFN TOLY TOPE TORY TOWN TPE1 TPE2 TPE3 TPE4 TPOS TPRO TPUB TRCK TRDA TRSN TRSO TSIZ TSO2 TSOA TSOC TSOP
+		TSOT TSRC TSSE TSST TXXX TYER UFID USER USLT WCOM WCOP WFED WOAF WOAR WOAS WORS WPAY WPUB WXXX
+		BUF CNT COM CRA CRM ETC EQU GEO IPL LNK MCI MLL PIC POP REV RVA SLT STC TAL TBP TCM TCO TCR TDA TDY TEN TFT TIM
+		TKE TLA TLE TMT TOA TOF TOL TOR TOT TP1 TP2 TP3 TP4 TPA TPB TRC TRD TRK TSI TSS TT1 TT2 TT3 TXT TXX TYE UFI ULT
+		WAF WAR WAS WCM WCP WPB WXX`) {
+		m[id] = id
+	}
+	return m
+}()
 
 // v24FrameSize reads a v2.4 frame size, which the standard makes syncsafe.
 // iTunes and other writers stored plain 32-bit sizes in v2.4 tags; when the
@@ -399,35 +450,53 @@ func splitText(p []byte, enc byte) (s, rest []byte, ok bool) {
 // included, for the record parser to judge; unpaired UTF-16 surrogates become
 // U+FFFD.
 func decodeText(p []byte, enc byte) []byte {
+	if enc != encLatin1 && enc != encUTF16 && enc != encUTF16BE {
+		return bytes.TrimRight(p, "\x00")
+	}
+	return appendText(make([]byte, 0, len(p)), p, enc)
+}
+
+// appendText appends decodeText(p, enc) to dst (for Latin-1 and UTF-16).
+func appendText(dst, p []byte, enc byte) []byte {
 	switch enc {
 	case encLatin1:
-		p = bytes.TrimRight(p, "\x00")
-		out := make([]byte, 0, len(p))
-		for _, c := range p {
-			out = utf8.AppendRune(out, rune(c))
+		for _, c := range bytes.TrimRight(p, "\x00") {
+			dst = utf8.AppendRune(dst, rune(c))
 		}
-		return out
+		return dst
 	case encUTF16, encUTF16BE:
 		be := enc == encUTF16BE
 		if len(p) >= 2 && (p[0] == 0xFF && p[1] == 0xFE || p[0] == 0xFE && p[1] == 0xFF) {
 			be = p[0] == 0xFE
 			p = p[2:]
 		}
-		u := make([]uint16, 0, len(p)/2)
-		for i := 0; i+1 < len(p); i += 2 {
+		n := len(p) / 2 // code units, trailing zero units dropped
+		unit := func(i int) uint16 {
 			if be {
-				u = append(u, binary.BigEndian.Uint16(p[i:]))
-			} else {
-				u = append(u, binary.LittleEndian.Uint16(p[i:]))
+				return binary.BigEndian.Uint16(p[2*i:])
 			}
+			return binary.LittleEndian.Uint16(p[2*i:])
 		}
-		for len(u) > 0 && u[len(u)-1] == 0 {
-			u = u[:len(u)-1]
+		for n > 0 && unit(n-1) == 0 {
+			n--
 		}
-		return []byte(string(utf16.Decode(u)))
-	default:
-		return bytes.TrimRight(p, "\x00")
+		for i := 0; i < n; i++ {
+			r := rune(unit(i))
+			if utf16.IsSurrogate(r) {
+				if i+1 < n {
+					if d := utf16.DecodeRune(r, rune(unit(i+1))); d != utf8.RuneError {
+						dst = utf8.AppendRune(dst, d)
+						i++
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+		}
+		return dst
 	}
+	return append(dst, bytes.TrimRight(p, "\x00")...)
 }
 
 // txxx splits a TXXX (or v2.2 TXX) frame body into description and value,

@@ -74,8 +74,9 @@ const description = "AIGC"
 type Codec struct{}
 
 var (
-	_ format.Codec    = Codec{}
-	_ format.Appender = Codec{}
+	_ format.Codec         = Codec{}
+	_ format.Appender      = Codec{}
+	_ format.RecordChecker = Codec{}
 )
 
 // Read reports every TXXX:AIGC record of the ID3v2 tag, XMP packets in PRIV
@@ -134,11 +135,29 @@ func isC2PA(mime, desc string) bool {
 
 // isRecord reports a TXXX:AIGC frame.
 func isRecord(f frame) bool {
-	if f.id != "TXXX" && f.id != "TXX" {
-		return false
+	_, ok := recordValue(f, nil)
+	return ok
+}
+
+// recordValue returns the value of a TXXX:AIGC frame as Read reports it,
+// decoded into buf when it must be converted; ok is false for other
+// frames. It does not allocate for UTF-8 and short Latin-1 descriptions
+// when buf has the room for the value.
+func recordValue(f frame, buf []byte) (value []byte, ok bool) {
+	if f.id != "TXXX" && f.id != "TXX" || len(f.body) < 1 || f.body[0] > encUTF8 {
+		return nil, false
 	}
-	desc, _, ok := txxx(f.body)
-	return ok && strings.EqualFold(string(desc), description)
+	enc := f.body[0]
+	d, rest, ok := splitText(f.body[1:], enc)
+	if !ok {
+		return nil, false
+	}
+	var dbuf [32]byte
+	if enc == encLatin1 || enc == encUTF16 || enc == encUTF16BE {
+		d = appendText(dbuf[:0], d, enc)
+		return appendText(buf[:0], rest, enc), bytes.EqualFold(d, []byte(description))
+	}
+	return bytes.TrimRight(rest, "\x00"), bytes.EqualFold(bytes.TrimRight(d, "\x00"), []byte(description))
 }
 
 // maxTagSize is the largest body a syncsafe size can express.
@@ -149,30 +168,139 @@ func (c Codec) Write(b []byte, rec aigc.Record) ([]byte, error) {
 	return c.AppendWrite(nil, b, rec)
 }
 
-// AppendWrite appends to dst what Write returns (see format.Appender).
+// AppendWrite appends to dst what Write returns (see format.Appender). A
+// tag holding a few records costs no allocation besides the output's (none
+// when dst has the room).
 func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
-	t, err := parseTag(b)
+	var t tag
+	present, off, err := t.readHeader(b)
 	if err != nil {
 		return nil, err
 	}
-	value := rec.Marshal()
+	// Frames are checked before anything else, as parseTag checks them.
+	const maxRuns = 8
+	var runs [maxRuns + 1][2]int // kept frames, in runs between records
+	nr, runStart, records, kept := 0, off, 0, 0
+	end := off
+	for present {
+		f, ok, err := t.nextFrame(end)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if isRecord(f) {
+			records++
+			if nr < len(runs) {
+				runs[nr] = [2]int{runStart, f.start}
+			}
+			nr++
+			runStart = f.end
+		} else {
+			kept += f.end - f.start
+		}
+		end = f.end
+	}
+	var mb [512]byte
+	value := rec.AppendMarshal(mb[:0])
 	if !utf8.Valid(value) {
 		// ID3v2 text is UTF-8 or UTF-16: bytes that are neither cannot be
 		// stored faithfully.
 		return nil, errString("mp3: the record is not valid UTF-8")
 	}
-	if t == nil {
-		fr := newFrame(4, value)
-		head := make([]byte, 0, 10+len(fr))
-		head = append(head, "ID3\x04\x00\x00"...)
-		head = appendSyncsafe(head, len(fr))
-		return format.AppendParts(dst, append(head, fr...), b), nil
+	var frHead [16]byte
+	if !present {
+		fh := frameHead(frHead[:0], 4, value)
+		var head [10]byte
+		copy(head[:], "ID3\x04\x00\x00")
+		appendSyncsafe(head[:6], len(fh)+len(value))
+		return format.AppendParts(dst, head[:], fh, value, b), nil
 	}
 	switch {
 	case t.major == 2:
 		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "writing into an ID3v2.2 tag (it has no TXXX frame); the tag is read only"}
 	case t.extCRC():
 		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "writing into an ID3v2 tag whose extended header holds a CRC of the frames"}
+	case nr >= maxRuns || t.major == 3 && !isASCII(value):
+		return appendWriteTag(dst, b, value)
+	}
+	runs[nr] = [2]int{runStart, end}
+	fh := frameHead(frHead[:0], t.major, value)
+	framesLen := kept + len(fh) + len(value)
+	padding := t.data[end:]
+	footer := t.end > 10+t.size
+	if !footer && isZero(padding) {
+		// Reuse the zero padding so the audio stays where it is, when the
+		// frames fit; otherwise grow the tag with no padding.
+		padding = zeros(max(0, t.size-len(t.ext)-framesLen))
+	}
+	ext := t.ext
+	var extBuf [16]byte
+	if t.major == 3 && len(ext) >= 10 {
+		if len(ext) > len(extBuf) {
+			return appendWriteTag(dst, b, value)
+		}
+		ext = extBuf[:copy(extBuf[:], ext)]
+		binary.BigEndian.PutUint32(ext[6:], uint32(len(padding)))
+	}
+	size := len(ext) + framesLen + len(padding)
+	if size > maxTagSize {
+		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "ID3v2 tag would exceed 256 MiB"}
+	}
+	var head, foot [10]byte
+	copy(head[:6], b[:6])
+	if t.major == 3 {
+		// A v2.3 tag unsynchronised as a whole is written decoded, flag
+		// cleared: ffmpeg reads v2.3 frame sizes as stored sizes and
+		// misparses such tags, and no current player needs the scheme.
+		head[5] &^= flagUnsync
+	}
+	appendSyncsafe(head[:6], size)
+	var parts [maxRuns + 8][]byte
+	np := 0
+	parts[np], parts[np+1] = head[:], ext
+	np += 2
+	for i, r := range runs[:nr+1] {
+		parts[np] = t.data[r[0]:r[1]]
+		np++
+		if i == 0 {
+			// The new frame takes the place of the first record or, with
+			// none (one run), follows the last frame.
+			parts[np], parts[np+1] = fh, value
+			np += 2
+		}
+	}
+	parts[np] = padding
+	np++
+	if footer {
+		copy(foot[:], "3DI")
+		copy(foot[3:], head[3:10])
+		parts[np] = foot[:]
+		np++
+	}
+	parts[np] = b[t.end:]
+	return format.AppendParts(dst, parts[:np+1]...), nil
+}
+
+// zeroPad backs zeros: ID3 padding is rarely larger.
+var zeroPad [16 << 10]byte
+
+// zeros returns n zero bytes, shared when n is small; callers must not
+// modify them.
+func zeros(n int) []byte {
+	if n <= len(zeroPad) {
+		return zeroPad[:n:n]
+	}
+	return make([]byte, n)
+}
+
+// appendWriteTag is AppendWrite for a tag with many records, or a v2.3 tag
+// whose record needs UTF-16.
+func appendWriteTag(dst, b, value []byte) ([]byte, error) {
+	t, err := parseTag(b)
+	if err != nil {
+		return nil, err
 	}
 	fr := newFrame(t.major, value)
 
@@ -194,8 +322,6 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	padding := t.padding
 	footer := t.end > 10+t.size
 	if !footer && isZero(padding) {
-		// Reuse the zero padding so the audio stays where it is, when the
-		// frames fit; otherwise grow the tag with no padding.
 		padding = make([]byte, max(0, t.size-len(t.ext)-len(frames)))
 	}
 	ext := t.ext
@@ -207,13 +333,9 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	if size > maxTagSize {
 		return nil, &format.UnsupportedError{Format: format.MP3, Msg: "ID3v2 tag would exceed 256 MiB"}
 	}
-	// The new tag is built apart; the audio after it is copied once.
 	head := make([]byte, 0, 20+size)
 	head = append(head, b[:6]...)
 	if t.major == 3 {
-		// A v2.3 tag unsynchronised as a whole is written decoded, flag
-		// cleared: ffmpeg reads v2.3 frame sizes as stored sizes and
-		// misparses such tags, and no current player needs the scheme.
 		head[5] &^= flagUnsync
 	}
 	head = appendSyncsafe(head, size)
@@ -225,6 +347,53 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 		head = append(head, head[3:10]...)
 	}
 	return format.AppendParts(dst, head, b[t.end:]), nil
+}
+
+// frameHead appends to dst the header of the TXXX:AIGC frame holding value
+// and its body up to the value, for a tag of version major (v2.3: the value
+// must be ASCII, written as Latin-1).
+func frameHead(dst []byte, major byte, value []byte) []byte {
+	enc := byte(encLatin1)
+	if major == 4 {
+		enc = encUTF8
+	}
+	n := 1 + len(description) + 1 + len(value)
+	dst = append(dst, "TXXX"...)
+	if major == 4 {
+		dst = appendSyncsafe(dst, n)
+	} else {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(n))
+	}
+	dst = append(dst, 0, 0, enc)
+	return append(append(dst, description...), 0)
+}
+
+// HasOnlyRecord reports whether b holds exactly one AIGC record, rec (see
+// format.RecordChecker). It allocates nothing for the files AppendWrite
+// writes.
+func (Codec) HasOnlyRecord(b []byte, rec aigc.Record) bool {
+	var t tag
+	present, off, err := t.readHeader(b)
+	if err != nil || !present {
+		return false
+	}
+	var mb [512]byte
+	one := format.OneRecord{Want: rec.AppendMarshal(mb[:0])}
+	var vbuf [512]byte
+	for {
+		f, ok, err := t.nextFrame(off)
+		if err != nil {
+			return false
+		}
+		if !ok {
+			break
+		}
+		if v, ok := recordValue(f, vbuf[:0]); ok {
+			one.Add(v)
+		}
+		off = f.end
+	}
+	return one.OK()
 }
 
 // newFrame builds the TXXX:AIGC frame for a tag of version major.

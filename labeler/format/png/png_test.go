@@ -269,7 +269,16 @@ func FuzzWriteRead(f *testing.F) {
 	for _, s := range seeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { xmptest.FuzzWriteRead(t, Codec{}, b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		xmptest.FuzzWriteRead(t, Codec{}, b)
+		// AppendWrite's allocation-free path writes what the general one
+		// writes.
+		got, err := Codec{}.AppendWrite(nil, b, xmptest.Rec2)
+		want, werr := appendWritePackets(nil, b, xmptest.Rec2)
+		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("AppendWrite (%v) and appendWritePackets (%v) differ", err, werr)
+		}
+	})
 }
 
 // TestImageDataCRC pins the decision in the package comment: a bad CRC on

@@ -217,5 +217,14 @@ func FuzzWriteRead(f *testing.F) {
 	for _, c := range fixtures(f) {
 		f.Add(c.In)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { xmptest.FuzzWriteRead(t, Codec{}, b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		xmptest.FuzzWriteRead(t, Codec{}, b)
+		// AppendWrite's allocation-free path writes what the general one
+		// writes.
+		got, err := Codec{}.AppendWrite(nil, b, xmptest.Rec2)
+		want, werr := appendWritePackets(nil, b, xmptest.Rec2)
+		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("AppendWrite (%v) and appendWritePackets (%v) differ", err, werr)
+		}
+	})
 }

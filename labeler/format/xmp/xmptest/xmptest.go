@@ -393,6 +393,9 @@ func FuzzWriteRead(t *testing.T, c format.Codec, b []byte) {
 	}
 	OnlyRecord(t, md, Rec2)
 	formattest.SameAsWrite(t, c, b, Rec2, out)
+	formattest.Checker(t, c, b, Rec2)
+	formattest.Checker(t, c, out, Rec2)
+	formattest.Checker(t, c, out, Rec1)
 	h1, _ := c.ContentHash(b)
 	h2, err := c.ContentHash(out)
 	if err != nil || h1 != h2 {
