@@ -13,6 +13,12 @@ import (
 // fixed labeling cost shows most against a copy.
 var benchFiles = []string{
 	"images/c2pa_no_manifest.jpg",
+	"images/c2pa_prerelease.jpg",
+	"images/exif_Landscape_6.jpg",
+	"aigc-real/alibaba-tongyi-wan_png-text-aigc.png",
+	"aigc-real/doubao_xmp-tc260_gray_1x1.png",
+	"audio/music_c2pa_flac_44k_stereo.wav",
+	"c2pa/sample1.wav",
 	"aigc-real/minimax-image01_jpeg-exif-usercomment_securitydata_op-equals.jpg",
 	"aigc-real/minimax-image01_derived-png_exif-chunk-and-xmp-usercomment_mole-3-n19.png",
 	"aigc-real/jimeng_xmp-tc260_cap_B.png",

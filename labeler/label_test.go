@@ -250,30 +250,12 @@ func TestWebPToPNGKeepsMetadata(t *testing.T) {
 // format.Appender), after a prefix it leaves alone and, when the buffer has
 // room, in the caller's memory.
 func TestAppendLabel(t *testing.T) {
-	var files []string
-	for _, sub := range []string{"images", "audio", "c2pa", "aigc-real"} {
-		dir := testenv.Corpus(t, sub)
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			switch filepath.Ext(e.Name()) {
-			case ".jpg", ".png", ".webp", ".wav", ".mp3":
-				files = append(files, filepath.Join(dir, e.Name()))
-			}
-		}
-	}
 	inputs := map[string][]byte{
 		"synthetic.png": testPNG(t, 40, 30),
 		"page.html":     []byte("<!doctype html><html><head><title>t</title></head><body>x</body></html>"),
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs[filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f)] = b
+	for name, b := range corpusMedia(t) {
+		inputs[name] = b
 	}
 	opts := fixed()
 	opts.ProduceID = "append-test"
@@ -360,6 +342,11 @@ func TestVerifyRecord(t *testing.T) {
 		}
 		if err := verifyRecord(l, out, rec); err == nil {
 			t.Errorf("twice=%v: verify-after-write accepted a wrong output", l.twice)
+		}
+		// The same outputs through the codec's format.RecordChecker, which
+		// verify-after-write asks first.
+		if err := verifyRecord(png, out, rec); err == nil {
+			t.Errorf("twice=%v: verify-after-write through the record checker accepted a wrong output", l.twice)
 		}
 	}
 }
