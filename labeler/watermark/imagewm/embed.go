@@ -92,13 +92,13 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 	pat := newPatternRows(tab, cell, w)
 	var ink *inkMask
 	if paperLike(y, paperShareEmbed) {
-		ink = &inkMask{bits: make([]uint64, (w*h+63)/64)}
+		ink = &inkMask{bits: make([]uint64, (w*h+63)/64), act: newMaskRows(act, f, w)}
 	}
-	applied := apply(out, amp, pat, f, ink)
+	applied := apply(out, newMaskRows(amp, f, w), pat, ink)
 	if ink != nil && ink.energy > 0 {
-		// The ink gets what is left of the budget, up to its visibility cap.
-		a := math.Sqrt(max(0, target-applied) * float64(w*h) / ink.energy)
-		applied += applyInk(out, ink, pat, min(a, inkCap))
+		// The ink gets what is left of the budget, up to its caps.
+		s := math.Sqrt(max(0, target-applied) * float64(w*h) / ink.energy)
+		applied += applyInk(out, ink, pat, min(s, 1))
 	}
 	if applied < 0.2*target {
 		return nil, ErrTooFlat
@@ -144,17 +144,23 @@ const ssimFloor = 0.975
 // Paper-like images (a text page: mostly near-white background, dark
 // strokes) lose the mark in the background to any brightening, which clips
 // the white to 255 (brightness +20% leaves only pixels below 213). Their
-// ink pixels keep it, so such an image also gets the mark in its ink at a
-// fixed amplitude (taken from what the background left of the budget, up
-// to inkCap); the detector reads the ink on its own (see inkResidual).
+// ink pixels keep it, so such an image also gets the mark in its ink, from
+// what the background left of the budget, up to inkCap and to lawInverse's
+// visibility cap; the detector reads the ink on its own (see addInk). A
+// photo on a white background counts as paper too: its dark parts get the
+// ink mark only as far as texture or edges mask it.
 // Black ink clips the mark's negative half, which then costs nothing; the
 // positive half still correlates with the pattern.
 const (
-	paperWhite       = 224  // luma of near-white paper
-	paperShareEmbed  = 0.6  // share of near-white pixels (at mask resolution) for the ink mark
-	paperShareDetect = 0.5  // the same for the detector's ink residual (attacks may darken a page)
-	inkLuma          = 96   // ink pixels have a luma below this
-	inkCap           = 12.0 // the strongest ink mark, in levels (higher shows as mottled strokes)
+	paperWhite       = 224 // luma of near-white paper
+	paperShareEmbed  = 0.6 // share of near-white pixels (at mask resolution) for the ink mark
+	paperShareDetect = 0.5 // the same for the detector's ink residual (attacks may darken a page)
+	inkLuma          = 96  // ink pixels have a luma below this
+	// inkCap is the strongest ink mark, in levels: maxAmp, the most the mark
+	// changes any pixel. It decodes the corpus page after brightness +20%
+	// with 10-25 of the 50 correctable bit errors; 12 levels would add
+	// margin but shows as mottled strokes at 4x zoom.
+	inkCap = maxAmp
 )
 
 // paperLike reports whether at least share of y's pixels are near-white.
@@ -372,42 +378,78 @@ func (p *patternRows) at(x int) float64 {
 	return float64(p.wrow[c.i0]*(1-c.tu)) + float64(p.wrow[c.i1]*c.tu)
 }
 
+// maskRows interpolates a masking-resolution plane bilinearly at full-size
+// pixel positions, one row at a time: load(y) prepares row y, at(x) is its
+// value at column x.
+type maskRows struct {
+	m    *plane
+	f    float64
+	cols []maskCol
+	row  []float64
+}
+
+type maskCol struct {
+	a0, a1 int
+	ta     float64
+}
+
+func newMaskRows(m *plane, f float64, w int) *maskRows {
+	r := &maskRows{m: m, f: f, cols: make([]maskCol, w), row: make([]float64, m.w)}
+	for x := range r.cols {
+		a0, a1, ta := lerpIndex((float64(x)+0.5)*f-0.5, m.w)
+		r.cols[x] = maskCol{a0, a1, ta}
+	}
+	return r
+}
+
+func (r *maskRows) load(y int) {
+	r0, r1, tr := lerpIndex((float64(y)+0.5)*r.f-0.5, r.m.h)
+	w := r.m.w
+	for x := range r.row {
+		r.row[x] = float64(r.m.p[r0*w+x]*(1-tr)) + float64(r.m.p[r1*w+x]*tr)
+	}
+}
+
+func (r *maskRows) at(x int) float64 {
+	c := r.cols[x]
+	return float64(r.row[c.a0]*(1-c.ta)) + float64(r.row[c.a1]*c.ta)
+}
+
 // inkMask records the ink pixels of a paper-like image (see paperLike) that
-// apply left for applyInk, and the pattern's energy over them.
+// apply left for applyInk, and the energy of their mark at its caps.
 type inkMask struct {
 	bits []uint64 // bit y*w+x is set for an ink pixel
-	// energy is the sum of the squared pattern over the ink pixels whose
-	// change would not clip at black (the pattern's positive half on black
-	// ink), so that amplitude a costs about a^2 energy / pixels in MSE.
+	// act is the local activity. The ink's mark is capped like lawInverse's
+	// (flatAmpCap + jndSlope x activity) as well as by inkCap: a stroke's
+	// edges mask it, while a wide flat dark area (a dark object in a photo
+	// on white) would show it as a pattern.
+	act *maskRows
+	// energy is the sum of the squared capped mark over the ink pixels whose
+	// change would not clip at black (on black ink only the positive half
+	// shows), so that scaling the capped mark by s costs about s^2 energy /
+	// pixels in MSE.
 	energy float64
+}
+
+// capAt is the ink mark's amplitude at column x of the row act holds.
+func (k *inkMask) capAt(x int) float64 {
+	return min(inkCap, flatAmpCap+float64(jndSlope*k.act.at(x)))
 }
 
 // apply adds amp x pattern to out's R, G and B in place and returns the mean
 // squared change actually made (after rounding and clipping), per channel.
 // With ink, the ink pixels (luma below inkLuma) are left for applyInk.
-func apply(out *image.NRGBA, amp *plane, pat *patternRows, f float64, ink *inkMask) float64 {
+func apply(out *image.NRGBA, amp *maskRows, pat *patternRows, ink *inkMask) float64 {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
-	type col struct {
-		a0, a1 int
-		ta     float64
-	}
-	cols := make([]col, w)
-	for x := range cols {
-		xa := (float64(x)+0.5)*f - 0.5
-		a0, a1, ta := lerpIndex(xa, amp.w)
-		cols[x] = col{a0, a1, ta}
-	}
-	arow := make([]float64, amp.w)
 	var sum float64
 	for y := 0; y < h; y++ {
-		ya := (float64(y)+0.5)*f - 0.5
-		r0, r1, tr := lerpIndex(ya, amp.h)
-		for x := range arow {
-			arow[x] = float64(amp.p[r0*amp.w+x]*(1-tr)) + float64(amp.p[r1*amp.w+x]*tr)
-		}
+		amp.load(y)
 		pat.load(y)
+		if ink != nil {
+			ink.act.load(y)
+		}
 		px := out.Pix[y*out.Stride : y*out.Stride+4*w]
-		for x, c := range cols {
+		for x := 0; x < w; x++ {
 			pv := pat.at(x)
 			p := px[4*x : 4*x+3 : 4*x+3]
 			if ink != nil {
@@ -415,13 +457,13 @@ func apply(out *image.NRGBA, amp *plane, pat *patternRows, f float64, ink *inkMa
 					i := y*w + x
 					ink.bits[i/64] |= 1 << (i % 64)
 					if pv > 0 || l >= inkLuma/8 {
-						ink.energy += float64(pv * pv)
+						e := float64(pv * ink.capAt(x))
+						ink.energy += float64(e * e)
 					}
 					continue
 				}
 			}
-			a := float64(arow[c.a0]*(1-c.ta)) + float64(arow[c.a1]*c.ta)
-			d := float64(a * pv)
+			d := float64(amp.at(x) * pv)
 			// addLuma, written out: a call per pixel costs a fifth of Embed.
 			r, g, b := clip8(float64(p[0])+d+1.0/3), clip8(float64(p[1])+d), clip8(float64(p[2])+d-1.0/3)
 			dr, dg, db := int(r)-int(p[0]), int(g)-int(p[1]), int(b)-int(p[2])
@@ -432,10 +474,10 @@ func apply(out *image.NRGBA, amp *plane, pat *patternRows, f float64, ink *inkMa
 	return sum / float64(3*w*h)
 }
 
-// applyInk adds amplitude a x pattern to the ink pixels of out that apply
+// applyInk adds s times the capped mark to the ink pixels of out that apply
 // skipped, and returns the mean squared change made (over the whole image,
 // per channel).
-func applyInk(out *image.NRGBA, ink *inkMask, pat *patternRows, a float64) float64 {
+func applyInk(out *image.NRGBA, ink *inkMask, pat *patternRows, s float64) float64 {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
 	var sum float64
 	for y := 0; y < h; y++ {
@@ -448,8 +490,10 @@ func applyInk(out *image.NRGBA, ink *inkMask, pat *patternRows, a float64) float
 			}
 			if !loaded {
 				pat.load(y)
+				ink.act.load(y)
 				loaded = true
 			}
+			a := float64(s * ink.capAt(x))
 			sum += addLuma(px[4*x:4*x+3:4*x+3], float64(a*pat.at(x)))
 		}
 	}

@@ -12,6 +12,7 @@ const goldenEmbedCRC = 0x06d47dc1
 // DevKey), which uses lawInverse.
 const goldenEmbedCRCInverse = 0xe84670a8
 
-// goldenEmbedCRCPaper is the same for Embed(textPage(320, 240, 7),
-// 0x5eed5eed12345678, DevKey), which also marks the ink.
-const goldenEmbedCRCPaper = 0x431ee149
+// goldenEmbedCRCPaper is the same for Embed(textPage(320, 240, 7) with a
+// dark box, 0x5eed5eed12345678, DevKey) in TestPaper, which also marks the
+// ink.
+const goldenEmbedCRCPaper = 0xee85c091

@@ -18,8 +18,9 @@
 // it is smoother, under a visibility cap that grows with activity, which is
 // where the detector sees the mark best. A paper-like image (at least 60%
 // of its pixels near-white: a text page) also gets the mark in its ink
-// (pixels darker than 96) at up to 12 levels, from what the background left
-// of the budget: any brightening clips white paper to 255 and takes the
+// (pixels darker than 96), from what the background left of the budget, at
+// most 7 levels and only as far as local activity masks it (the strokes'
+// edges do): any brightening clips white paper to 255 and takes the
 // background's mark with it, while the ink keeps its share (on black ink
 // only the mark's positive half shows; the negative half clips and costs
 // nothing). Alpha is untouched. Images must have a shorter side of at least

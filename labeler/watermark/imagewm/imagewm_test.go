@@ -216,6 +216,14 @@ func brighten(img image.Image) *image.NRGBA {
 // unmarked page, and the output matches its golden hash.
 func TestPaper(t *testing.T) {
 	page := textPage(320, 240, 7)
+	// A flat dark box (a picture on the page): ink too dark and flat to mask
+	// the mark, which must stay faint in it.
+	box := image.Rect(220, 150, 300, 215)
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			page.SetNRGBA(x, y, color.NRGBA{40, 40, 40, 255})
+		}
+	}
 	for _, c := range []struct {
 		img  *image.NRGBA
 		want bool
@@ -230,6 +238,27 @@ func TestPaper(t *testing.T) {
 	m := mustEmbed(t, page, id)
 	if p := psnrOf(page, m); p < 41.5 || p > 46 {
 		t.Errorf("PSNR %.2f", p)
+	}
+	// The strokes carry up to inkCap, the box's inside (8 px from its
+	// edges) about flatAmpCap.
+	maxIn := func(r image.Rectangle, ink bool) int {
+		d := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				i := page.PixOffset(x, y)
+				if v := page.Pix[i]; ink && v != 0 {
+					continue
+				}
+				d = max(d, int(m.Pix[i+1])-int(page.Pix[i+1]), int(page.Pix[i+1])-int(m.Pix[i+1]))
+			}
+		}
+		return d
+	}
+	if d := maxIn(image.Rect(0, 0, 200, 240), true); d < inkCap-1 {
+		t.Errorf("strokes changed by at most %d levels, want about %v", d, inkCap)
+	}
+	if d := maxIn(box.Inset(8), false); d > 3 {
+		t.Errorf("flat dark box changed by up to %d levels, want at most 3", d)
 	}
 	bright := brighten(m)
 	// The brightening clips the paper: only the ink can carry the mark.
