@@ -17,12 +17,13 @@
 // methods. The minor page faults per call of the fresh mode are reported too:
 // first touches of memory the Go runtime had returned to the kernel are what
 // separates the two fresh figures, and the program measures what one costs on
-// this machine.
+// this machine. So are the heap allocations per label (the fresh output is
+// one), which cause those faults.
 //
 // With -runtime it shows instead, with no labeling involved, what separates
 // the fresh mode's two sides (see runtimeEffect).
 //
-//	go run ./bench/metadata [-corpus DIR] [-time 300ms] [-runtime]
+//	go run ./bench/metadata [-corpus DIR] [-time 300ms] [-match REGEXP] [-runtime]
 package main
 
 import (
@@ -32,6 +33,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -45,7 +47,13 @@ func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "corpus folder")
 	minTime := flag.Duration("time", 300*time.Millisecond, "minimum CPU time per file, mode and method")
 	showRuntime := flag.Bool("runtime", false, "only show the Go runtime effect behind the fresh mode")
+	match := flag.String("match", "", "only the files whose corpus path matches this regular expression")
 	flag.Parse()
+	only, err := regexp.Compile(*match)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "metadata: -match: %v\n", err)
+		os.Exit(2)
+	}
 	if *showRuntime {
 		runtimeEffect()
 		return
@@ -61,16 +69,18 @@ func main() {
 		for _, e := range ents {
 			switch strings.ToLower(filepath.Ext(e.Name())) {
 			case ".jpg", ".png", ".webp", ".wav", ".mp3":
-				files = append(files, filepath.Join(*corpus, sub, e.Name()))
+				if only.MatchString(sub + "/" + e.Name()) {
+					files = append(files, filepath.Join(*corpus, sub, e.Name()))
+				}
 			}
 		}
 	}
 	sort.Strings(files)
 	fmt.Printf("first touch of a fresh 4 KiB page on this machine: %.2f µs (mmap, touch, munmap)\n\n", pageFault()/1e3)
 	opts := labeler.Options{Producer: "001191110102MACQD9K64010000", ProduceID: "01JDXBENCH0000000000000000"}
-	fmt.Printf("%-62s %9s | %-37s | %-27s\n", "", "", "fresh: ns/op (faults/op)", "reused buffer: ns/op")
-	fmt.Printf("%-62s %9s | %8s %7s %8s %7s %5s | %8s %8s %7s\n", "file", "bytes",
-		"copy", "", "label", "", "ratio", "copy", "label", "ratio")
+	fmt.Printf("%-62s %9s | %-37s | %-27s | %s\n", "", "", "fresh: ns/op (faults/op)", "reused buffer: ns/op", "label allocs/op")
+	fmt.Printf("%-62s %9s | %8s %7s %8s %7s %5s | %8s %8s %7s | %6s %6s\n", "file", "bytes",
+		"copy", "", "label", "", "ratio", "copy", "label", "ratio", "fresh", "reused")
 	var fresh, reused summary
 	failed := 0
 	ctx := context.Background()
@@ -107,11 +117,13 @@ func main() {
 				lbuf = res.Output
 			})
 		_ = sink
+		fa := allocs(func() { res, _ := labeler.Label(ctx, data, opts); sink = res.Output })
+		ra := allocs(func() { res, _ := labeler.AppendLabel(ctx, lbuf[:0], data, opts); lbuf = res.Output })
 		fresh.add(name, fc.ns, fl.ns)
 		reused.add(name, rc.ns, rl.ns)
-		fmt.Printf("%-62s %9d | %8.0f %7s %8.0f %7s %4.2fx | %8.0f %8.0f %6.2fx\n", name, len(data),
+		fmt.Printf("%-62s %9d | %8.0f %7s %8.0f %7s %4.2fx | %8.0f %8.0f %6.2fx | %6.1f %6.1f\n", name, len(data),
 			fc.ns, fmt.Sprintf("(%.1f)", fc.faults), fl.ns, fmt.Sprintf("(%.1f)", fl.faults), fl.ns/fc.ns,
-			rc.ns, rl.ns, rl.ns/rc.ns)
+			rc.ns, rl.ns, rl.ns/rc.ns, fa, ra)
 	}
 	fmt.Println()
 	fresh.print("fresh (Label vs make+copy)", len(files)-failed, failed)
@@ -155,6 +167,21 @@ func runtimeEffect() {
 			n, float64(c1-c0)/calls, float64(f1-f0)/calls, ms1.HeapSys>>20, ms1.HeapReleased>>20, ms1.NumGC-ms0.NumGC)
 	}
 	_, _ = sink, small
+}
+
+// allocs returns the heap allocations per call of fn (the output of a
+// fresh label is one): small allocations between file-sized outputs are
+// what makes the runtime fault fresh pages in (see runtimeEffect).
+func allocs(fn func()) float64 {
+	const calls = 50
+	fn()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for range calls {
+		fn()
+	}
+	runtime.ReadMemStats(&m1)
+	return float64(m1.Mallocs-m0.Mallocs) / calls
 }
 
 // summary accumulates one mode's figures.

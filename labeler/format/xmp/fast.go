@@ -533,28 +533,53 @@ func checkText(raw []byte) (amp, ok bool) {
 		return false, false
 	}
 	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c < 0x80 {
-			switch {
-			case c == '&':
-				if entityLen(raw[i:]) == 0 {
-					return false, false
-				}
-				amp = true
-			case c < 0x20 && c != '\t' && c != '\n':
+		for i < len(raw) && textClass[raw[i]] == textPlain {
+			i++ // packets are mostly plain ASCII, padding spaces above all
+		}
+		if i == len(raw) {
+			break
+		}
+		switch textClass[raw[i]] {
+		case textAmp:
+			if entityLen(raw[i:]) == 0 {
 				return false, false
 			}
+			amp = true
 			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(raw[i:])
-		if r == utf8.RuneError && size == 1 || !inCharRange(r) {
+		case textControl:
 			return false, false
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 || !inCharRange(r) {
+				return false, false
+			}
+			i += size
 		}
-		i += size
 	}
 	return amp, true
 }
+
+// Classes of bytes for checkText.
+const (
+	textPlain   = iota // ASCII allowed as it is
+	textAmp            // '&', an entity
+	textControl        // a C0 control other than tab and LF (CR included: encoding/xml rewrites it)
+	textHigh           // the start of a UTF-8 sequence, or not UTF-8
+)
+
+var textClass = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c >= 0x80:
+			t[c] = textHigh
+		case c == '&':
+			t[c] = textAmp
+		case c < 0x20 && c != '\t' && c != '\n':
+			t[c] = textControl
+		}
+	}
+	return t
+}()
 
 // entityLen returns the length of the predefined entity b starts with, or
 // 0.
