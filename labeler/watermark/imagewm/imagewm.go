@@ -33,9 +33,9 @@
 // variance (smooth areas carry the mark with the best signal-to-noise ratio).
 // In a paper-like image (at least half of it near-white) the strokes' edges
 // would drown the ink's mark in that residual, so the ink's own residual is
-// added: per working pixel the mean of its ink pixels, read at full size,
-// minus the local ink level.
-// Because the mark is periodic, the autocorrelation of that residual (taken
+// added: per working pixel the mean of its ink pixels (at most 40 levels
+// above the ink's own level, so the strokes' anti-aliased edges stay out),
+// read at full size, minus the local ink level. Because the mark is periodic, the autocorrelation of that residual (taken
 // from its whitened power spectrum, where the mark is a comb of lines, at
 // half resolution for images of 320 px and more, which drops a band that
 // holds mostly noise, and with its smooth background removed) has a lattice
