@@ -202,7 +202,7 @@ func value(t []byte, bo binary.ByteOrder, count uint32, size int, valOff int) ([
 func decodeComment(v []byte, start int, bigEndian bool) UserComment {
 	u := UserComment{Offset: start, Length: len(v), bigEndian: bigEndian}
 	if len(v) < 8 {
-		u.Text = bytes.TrimRight(v, "\x00 ")
+		u.Text = trimPad(v)
 		return u
 	}
 	prefix, body := v[:8], v[8:]
@@ -220,8 +220,18 @@ func decodeComment(v []byte, start int, bigEndian bool) UserComment {
 		// No known prefix: some writers put the text in without one.
 		body = v
 	}
-	u.Text = bytes.TrimRight(body, "\x00 ")
+	u.Text = trimPad(body)
 	return u
+}
+
+// trimPad is bytes.TrimRight(b, "\x00 ") in a plain loop: a comment the
+// labeler blanked is a kilobyte of spaces, read on every verify.
+func trimPad(b []byte) []byte {
+	n := len(b)
+	for n > 0 && (b[n-1] == 0 || b[n-1] == ' ') {
+		n--
+	}
+	return b[:n]
 }
 
 // decodeUTF16 decodes UNICODE comments. EXIF says the TIFF byte order applies;

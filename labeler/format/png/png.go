@@ -160,17 +160,74 @@ func imageData(typ []byte) bool {
 // types of the PNG specification and its registered extensions (a large
 // image has hundreds of IDAT chunks, and labeling must not allocate).
 func chunkType(typ []byte) string {
-	for _, t := range knownTypes {
-		if string(typ) == t {
-			return t
-		}
+	switch string(typ) {
+	case "IDAT":
+		return "IDAT"
+	case "IHDR":
+		return "IHDR"
+	case "IEND":
+		return "IEND"
+	case "PLTE":
+		return "PLTE"
+	case "tEXt":
+		return "tEXt"
+	case "zTXt":
+		return "zTXt"
+	case "iTXt":
+		return "iTXt"
+	case "eXIf":
+		return "eXIf"
+	case "iCCP":
+		return "iCCP"
+	case "sRGB":
+		return "sRGB"
+	case "gAMA":
+		return "gAMA"
+	case "cHRM":
+		return "cHRM"
+	case "pHYs":
+		return "pHYs"
+	case "bKGD":
+		return "bKGD"
+	case "tRNS":
+		return "tRNS"
+	case "sBIT":
+		return "sBIT"
+	case "sPLT":
+		return "sPLT"
+	case "hIST":
+		return "hIST"
+	case "tIME":
+		return "tIME"
+	case "cICP":
+		return "cICP"
+	case "mDCV":
+		return "mDCV"
+	case "cLLI":
+		return "cLLI"
+	case "caBX":
+		return "caBX"
+	case "acTL":
+		return "acTL"
+	case "fcTL":
+		return "fcTL"
+	case "fdAT":
+		return "fdAT"
+	case "oFFs":
+		return "oFFs"
+	case "pCAL":
+		return "pCAL"
+	case "sCAL":
+		return "sCAL"
+	case "sTER":
+		return "sTER"
+	case "iDOT":
+		return "iDOT"
+	case "vpAg":
+		return "vpAg"
 	}
 	return string(typ)
 }
-
-var knownTypes = [...]string{"IDAT", "IHDR", "IEND", "PLTE", "tEXt", "zTXt", "iTXt", "eXIf", "iCCP", "sRGB",
-	"gAMA", "cHRM", "pHYs", "bKGD", "tRNS", "sBIT", "sPLT", "hIST", "tIME", "cICP", "mDCV", "cLLI", "caBX",
-	"acTL", "fcTL", "fdAT", "oFFs", "pCAL", "sCAL", "sTER", "gIFg", "gIFx", "iDOT", "vpAg", "orNT"}
 
 // decodeText reads a text chunk; ok is false for other chunks and for text
 // chunks too malformed to read (they are then left alone).

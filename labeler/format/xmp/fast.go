@@ -2,6 +2,7 @@ package xmp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -533,8 +534,13 @@ func checkText(raw []byte) (amp, ok bool) {
 		return false, false
 	}
 	for i := 0; i < len(raw); {
+		// Packets are mostly plain ASCII, padding spaces above all: eight
+		// bytes at a time while none is a control, '&' or non-ASCII.
+		for i+8 <= len(raw) && plain8(binary.LittleEndian.Uint64(raw[i:])) {
+			i += 8
+		}
 		for i < len(raw) && textClass[raw[i]] == textPlain {
-			i++ // packets are mostly plain ASCII, padding spaces above all
+			i++
 		}
 		if i == len(raw) {
 			break
@@ -557,6 +563,16 @@ func checkText(raw []byte) (amp, ok bool) {
 		}
 	}
 	return amp, true
+}
+
+// plain8 reports whether the eight bytes of w are all printable ASCII other
+// than '&' (0x20-0x7F; tab and LF are plain too, but go the slow way).
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (w - 0x20*ones) &^ w & highs // a byte under 0x20 (exact with the high bits clear)
+	amp := w ^ '&'*ones
+	hasAmp := (amp - ones) &^ amp & highs
+	return (w&highs)|below|hasAmp == 0
 }
 
 // Classes of bytes for checkText.

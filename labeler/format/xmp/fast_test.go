@@ -2,6 +2,7 @@ package xmp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/aigclabel/aigclabel/labeler/aigc"
@@ -102,6 +103,25 @@ func TestFastAgrees(t *testing.T) {
 	} {
 		if !checkFast(t, []byte(p)) {
 			t.Errorf("%s: the fast walk did not read it", name)
+		}
+	}
+}
+
+// TestPlain8 checks the eight-byte test of checkText against the byte
+// classes, on every byte value in every position.
+func TestPlain8(t *testing.T) {
+	base := []byte("abcd XYZ")
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			w := append([]byte(nil), base...)
+			w[pos] = byte(c)
+			want := true
+			for _, x := range w {
+				want = want && textClass[x] == textPlain && x != '\t' && x != '\n'
+			}
+			if got := plain8(binary.LittleEndian.Uint64(w)); got != want {
+				t.Fatalf("plain8(%q) = %v, want %v", w, got, want)
+			}
 		}
 	}
 }
