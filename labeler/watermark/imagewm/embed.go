@@ -96,9 +96,10 @@ func Embed(img image.Image, id uint64, key []byte, opts Options) (*image.NRGBA, 
 	}
 	applied := apply(out, newMaskRows(amp, f, w), pat, ink)
 	if ink != nil && ink.energy > 0 {
-		// The ink gets what is left of the budget, up to its caps.
+		// The ink gets what is left of the budget, up to its caps, and at
+		// least inkFloor of them: after a brightening it is all a page has.
 		s := math.Sqrt(max(0, target-applied) * float64(w*h) / ink.energy)
-		applied += applyInk(out, ink, pat, min(s, 1))
+		applied += applyInk(out, ink, pat, max(min(s, 1), inkFloor))
 	}
 	if applied < 0.2*target {
 		return nil, ErrTooFlat
@@ -161,6 +162,10 @@ const (
 	// with 10-25 of the 50 correctable bit errors; 12 levels would add
 	// margin but shows as mottled strokes at 4x zoom.
 	inkCap = maxAmp
+	// inkFloor is the least share of its caps the ink gets when the rest of
+	// the image took the whole budget (text is a few percent of a page, so
+	// this costs little).
+	inkFloor = 0.5
 )
 
 // paperLike reports whether at least share of y's pixels are near-white.

@@ -241,7 +241,7 @@ func TestPaper(t *testing.T) {
 	}
 	// The strokes carry up to inkCap, the box's inside (8 px from its
 	// edges) about flatAmpCap.
-	maxIn := func(r image.Rectangle, ink bool) int {
+	maxIn := func(m *image.NRGBA, r image.Rectangle, ink bool) int {
 		d := 0
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
@@ -254,11 +254,23 @@ func TestPaper(t *testing.T) {
 		}
 		return d
 	}
-	if d := maxIn(image.Rect(0, 0, 200, 240), true); d < inkCap-1 {
+	if d := maxIn(m, image.Rect(0, 0, 200, 240), true); d < inkCap-1 {
 		t.Errorf("strokes changed by at most %d levels, want about %v", d, inkCap)
 	}
-	if d := maxIn(box.Inset(8), false); d > 3 {
+	if d := maxIn(m, box.Inset(8), false); d > 3 {
 		t.Errorf("flat dark box changed by up to %d levels, want at most 3", d)
+	}
+	// A weak mark (50 dB) leaves the ink little of the budget; it still gets
+	// inkFloor of its caps, enough to survive the brightening.
+	weak, err := Embed(page, id, DevKey, Options{PSNR: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxIn(weak, image.Rect(0, 0, 200, 240), true); d < 3 {
+		t.Errorf("50 dB: strokes changed by at most %d levels, want %v", d, inkFloor*inkCap)
+	}
+	if r, _ := Detect(brighten(weak), DevKey); !r.Found || r.Payload != id {
+		t.Errorf("50 dB, brightness+20%%: found=%v payload=%x", r.Found, r.Payload)
 	}
 	bright := brighten(m)
 	// The brightening clips the paper: only the ink can carry the mark.
