@@ -352,6 +352,21 @@ func BlankRange(t []byte) (start, end int, spaced, ok bool) {
 	return start, end, uc.Charset != "UNICODE", true
 }
 
+// BlankSplice returns the edit that blanks, as Normalize does, an AIGC
+// record in the UserComment of the TIFF data t, found at offset off of a
+// file; ok is false when t holds none. It allocates only for UTF-16 text.
+func BlankSplice(t []byte, off int) (e format.Splice, ok bool) {
+	start, end, spaced, ok := BlankRange(t)
+	switch {
+	case !ok:
+		return format.Splice{}, false
+	case spaced:
+		return format.Splice{Start: off + start, End: off + end, Data: Spaces(end - start)}, true
+	}
+	n, _ := Normalize(t)
+	return format.Splice{Start: off, End: off + len(t), Data: n}, true
+}
+
 // spaces backs Spaces: as many as the largest EXIF segment holds.
 var spaces = bytes.Repeat([]byte{' '}, 1<<16)
 

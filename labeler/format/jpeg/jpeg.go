@@ -312,27 +312,12 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 		if ne == len(edits) {
 			return appendWritePackets(dst, b, rec)
 		}
-		if e, ok := blankExif(s.data[len(exifID):], s.end-len(s.data)+len(exifID)); ok {
+		if e, ok := exif.BlankSplice(s.data[len(exifID):], s.end-len(s.data)+len(exifID)); ok {
 			edits[ne] = e
 			ne++
 		}
 	}
 	return format.AppendSplices(dst, b, edits[:ne]), nil
-}
-
-// blankExif returns the edit that blanks an AIGC record in the EXIF
-// UserComment of the TIFF data t at file offset off, if it holds one: the
-// text overwritten with spaces, as exif.Normalize does.
-func blankExif(t []byte, off int) (format.Splice, bool) {
-	start, end, spaced, ok := exif.BlankRange(t)
-	switch {
-	case !ok:
-		return format.Splice{}, false
-	case spaced:
-		return format.Splice{Start: off + start, End: off + end, Data: exif.Spaces(end - start)}, true
-	}
-	n, _ := exif.Normalize(t)
-	return format.Splice{Start: off, End: off + len(t), Data: n}, true
 }
 
 // appendWritePackets is AppendWrite for a file with several XMP packets
@@ -380,7 +365,7 @@ func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
 			edits = append(edits, format.Splice{Start: s.off, End: s.end, Data: segs[0]})
 			segs = segs[1:]
 		case s.isExif():
-			if e, ok := blankExif(s.data[len(exifID):], s.end-len(s.data)+len(exifID)); ok {
+			if e, ok := exif.BlankSplice(s.data[len(exifID):], s.end-len(s.data)+len(exifID)); ok {
 				edits = append(edits, e)
 			}
 		}

@@ -180,62 +180,48 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	l, err := survey(&f)
+	if err != nil {
+		return nil, err
+	}
+	if l.nXMP > 1 {
+		return appendWritePackets(dst, b, rec)
+	}
 	// The edits' new bytes live on this stack: the XMP chunk in pieces
 	// (a pad byte owed by the chunk before it, header, packet, its own pad),
 	// the VP8X chunk or flag byte.
 	var edits [maxStackChunks]format.Splice
 	ne := 0
-	var xmpAt *chunk
-	var vp8x *chunk
-	var has present
-	last := -1 // index of the last chunk the XMP chunk must follow
 	for i := range f.chunks {
-		c := &f.chunks[i]
-		has.note(c.id)
-		switch c.id {
-		case "VP8X":
-			if i != 0 {
-				return nil, errorf(c.off, "VP8X chunk is not the first chunk")
-			}
-			vp8x = c
-			last = i
-		case "XMP ":
-			if xmpAt != nil {
-				return appendWritePackets(dst, b, rec)
-			}
-			xmpAt = c
-		case "EXIF":
+		if c := &f.chunks[i]; c.id == "EXIF" {
 			if ne+6 > len(edits) {
 				return appendWritePackets(dst, b, rec)
 			}
 			t := tiff(c.data)
-			if e, ok := blankExif(t, c.off+8+len(c.data)-len(t)); ok {
+			if e, ok := exif.BlankSplice(t, c.off+8+len(c.data)-len(t)); ok {
 				edits[ne] = e
 				ne++
 			}
-			last = i
-		case "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L":
-			last = i
 		}
 	}
 	var scratch [16 << 10]byte
 	var packet []byte
 	at, end := 0, 0
-	if xmpAt != nil {
-		at, end = xmpAt.off, xmpAt.end
-		if packet, err = xmp.AppendUpdate(scratch[:0], xmpAt.data, rec); err != nil {
-			return nil, errorf(xmpAt.off, "existing XMP packet cannot be updated: %v", err)
+	if l.xmp != nil {
+		at, end = l.xmp.off, l.xmp.end
+		if packet, err = xmp.AppendUpdate(scratch[:0], l.xmp.data, rec); err != nil {
+			return nil, errorf(l.xmp.off, "existing XMP packet cannot be updated: %v", err)
 		}
 	} else {
-		if last < 0 {
+		if l.last < 0 {
 			return nil, errorf(12, "no VP8, VP8L or VP8X chunk")
 		}
-		at = f.chunks[last].end
+		at = f.chunks[l.last].end
 		end = at
 		packet = xmp.AppendBuild(scratch[:0], rec)
 	}
 	zero := [1]byte{}
-	if xmpAt == nil && (at-12)%2 == 1 {
+	if l.xmp == nil && (at-12)%2 == 1 {
 		edits[ne] = format.Splice{Start: at, End: at, Data: zero[:]} // the missing pad of the chunk before
 		ne++
 	}
@@ -248,27 +234,71 @@ func (Codec) AppendWrite(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	ne += 3
 	var flag [1]byte
 	var x [18]byte
-	switch {
-	case vp8x != nil:
-		if len(vp8x.data) < 10 {
-			return nil, errorf(vp8x.off, "VP8X chunk of %d bytes, want 10", len(vp8x.data))
-		}
-		if vp8x.data[0]&flagXMP == 0 {
-			flag[0] = vp8x.data[0] | flagXMP
-			edits[ne] = format.Splice{Start: vp8x.off + 8, End: vp8x.off + 9, Data: flag[:]}
-			ne++
-		}
-	default:
-		if x, err = newVP8X(&f, has); err != nil {
-			return nil, err
-		}
-		edits[ne] = format.Splice{Start: 12, End: 12, Data: x[:]}
+	e, ok, err := vp8xEdit(&f, &l, &flag, &x)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		edits[ne] = e
 		ne++
 	}
 	start := len(dst)
 	out := format.AppendSplices(dst, b, edits[:ne])
 	binary.LittleEndian.PutUint32(out[start+4:], uint32(len(out)-start-(len(b)-f.rest)-8))
 	return out, nil
+}
+
+// layout is what writing needs to know of a file's chunks.
+type layout struct {
+	vp8x *chunk // the VP8X chunk; nil in a simple file
+	xmp  *chunk // the first XMP chunk
+	nXMP int
+	last int // index of the last chunk the XMP chunk must follow, or -1
+	has  present
+}
+
+// survey reads f's layout; a VP8X chunk anywhere but first is an error.
+func survey(f *file) (layout, error) {
+	l := layout{last: -1}
+	for i := range f.chunks {
+		c := &f.chunks[i]
+		l.has.note(c.id)
+		switch c.id {
+		case "VP8X":
+			if i != 0 {
+				return l, errorf(c.off, "VP8X chunk is not the first chunk")
+			}
+			l.vp8x, l.last = c, i
+		case "XMP ":
+			if l.xmp == nil {
+				l.xmp = c
+			}
+			l.nXMP++
+		case "EXIF", "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L":
+			l.last = i
+		}
+	}
+	return l, nil
+}
+
+// vp8xEdit returns the edit that announces the XMP chunk: the XMP flag set
+// in an existing VP8X chunk (written into flag), or a new VP8X chunk (into
+// x); ok is false when the flag is already set.
+func vp8xEdit(f *file, l *layout, flag *[1]byte, x *[18]byte) (e format.Splice, ok bool, err error) {
+	if v := l.vp8x; v != nil {
+		if len(v.data) < 10 {
+			return e, false, errorf(v.off, "VP8X chunk of %d bytes, want 10", len(v.data))
+		}
+		if v.data[0]&flagXMP != 0 {
+			return e, false, nil
+		}
+		flag[0] = v.data[0] | flagXMP
+		return format.Splice{Start: v.off + 8, End: v.off + 9, Data: flag[:]}, true, nil
+	}
+	if *x, err = newVP8X(f, l.has); err != nil {
+		return e, false, err
+	}
+	return format.Splice{Start: 12, End: 12, Data: x[:]}, true, nil
 }
 
 // present notes which chunks a file has that the VP8X flags announce.
@@ -285,21 +315,6 @@ func (p *present) note(id string) {
 	}
 }
 
-// blankExif returns the edit that blanks an AIGC record in the EXIF
-// UserComment of the TIFF data t at file offset off, if it holds one: the
-// text overwritten with spaces, as exif.Normalize does.
-func blankExif(t []byte, off int) (format.Splice, bool) {
-	start, end, spaced, ok := exif.BlankRange(t)
-	switch {
-	case !ok:
-		return format.Splice{}, false
-	case spaced:
-		return format.Splice{Start: off + start, End: off + end, Data: exif.Spaces(end - start)}, true
-	}
-	n, _ := exif.Normalize(t)
-	return format.Splice{Start: off, End: off + len(t), Data: n}, true
-}
-
 // appendWritePackets is AppendWrite for a file with several XMP chunks
 // (or more chunks than AppendWrite lists on the stack).
 func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
@@ -307,33 +322,23 @@ func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	l, err := survey(&f)
+	if err != nil {
+		return nil, err
+	}
 	var edits []format.Splice
 	var xmps []*chunk
 	var packets [][]byte
-	var vp8x *chunk
-	var has present
-	last := -1
 	for i := range f.chunks {
-		c := &f.chunks[i]
-		has.note(c.id)
-		switch c.id {
-		case "VP8X":
-			if i != 0 {
-				return nil, errorf(c.off, "VP8X chunk is not the first chunk")
-			}
-			vp8x = c
-			last = i
+		switch c := &f.chunks[i]; c.id {
 		case "XMP ":
 			xmps = append(xmps, c)
 			packets = append(packets, c.data)
 		case "EXIF":
 			t := tiff(c.data)
-			if e, ok := blankExif(t, c.off+8+len(c.data)-len(t)); ok {
+			if e, ok := exif.BlankSplice(t, c.off+8+len(c.data)-len(t)); ok {
 				edits = append(edits, e)
 			}
-			last = i
-		case "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L":
-			last = i
 		}
 	}
 	if len(xmps) > 0 {
@@ -344,30 +349,24 @@ func appendWritePackets(dst, b []byte, rec aigc.Record) ([]byte, error) {
 			edits = append(edits, format.Splice{Start: c.off, End: c.end, Data: makeChunk("XMP ", packets[i])})
 		}
 	} else {
-		if last < 0 {
+		if l.last < 0 {
 			return nil, errorf(12, "no VP8, VP8L or VP8X chunk")
 		}
-		at := f.chunks[last].end
+		at := f.chunks[l.last].end
 		x := makeChunk("XMP ", xmp.Build(rec))
 		if (at-12)%2 == 1 {
 			x = append([]byte{0}, x...) // the missing pad of the chunk before
 		}
 		edits = append(edits, format.Splice{Start: at, End: at, Data: x})
 	}
-	switch {
-	case vp8x != nil:
-		if len(vp8x.data) < 10 {
-			return nil, errorf(vp8x.off, "VP8X chunk of %d bytes, want 10", len(vp8x.data))
-		}
-		if vp8x.data[0]&flagXMP == 0 {
-			edits = append(edits, format.Splice{Start: vp8x.off + 8, End: vp8x.off + 9, Data: []byte{vp8x.data[0] | flagXMP}})
-		}
-	default:
-		x, err := newVP8X(&f, has)
-		if err != nil {
-			return nil, err
-		}
-		edits = append(edits, format.Splice{Start: 12, End: 12, Data: x[:]})
+	var flag [1]byte
+	var x [18]byte
+	e, ok, err := vp8xEdit(&f, &l, &flag, &x)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		edits = append(edits, e)
 	}
 	start := len(dst)
 	out := format.AppendSplices(dst, b, edits)

@@ -402,3 +402,15 @@ func FuzzWriteRead(t *testing.T, c format.Codec, b []byte) {
 		t.Fatalf("content hash changed (%v)", err)
 	}
 }
+
+// SameAsGeneral checks that a carrier's AppendWrite, whose common cases
+// take an allocation-free path, writes into b what general (the path it
+// falls back to for the rare ones) writes.
+func SameAsGeneral(t testing.TB, c format.Appender, b []byte, general func(dst, b []byte, rec aigc.Record) ([]byte, error)) {
+	t.Helper()
+	got, err := c.AppendWrite(nil, b, Rec2)
+	want, werr := general(nil, b, Rec2)
+	if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+		t.Fatalf("AppendWrite (%v) and the general path (%v) differ", err, werr)
+	}
+}
