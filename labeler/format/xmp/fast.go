@@ -77,6 +77,7 @@ type fastInfo struct {
 	b      []byte
 	open   [fastDepth]fastElem
 	depth  int
+	attrs  [fastAttrs]fastAttr // of the start tag being read (a local array would be zeroed per tag)
 	decls  [fastDecls]fastDecl
 	nDecls int
 	// Unescaped values. The walk stores offsets, never slices of it: a
@@ -265,7 +266,7 @@ func (fi *fastInfo) startTag(off int) (int, bool) {
 	}
 	qname := b[p : p+n]
 	p += n
-	var attrs [fastAttrs]fastAttr
+	attrs := &fi.attrs
 	na := 0
 	self := false
 	for {
