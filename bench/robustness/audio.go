@@ -33,6 +33,28 @@ var audioParts = flag.String("audio-parts", "speed,strength,attacks,fp", "comma-
 // the difference.
 var audioSpectrograms = flag.String("audio-spectrograms", "", "directory for before/after spectrogram PNGs of two clips (needs sox)")
 
+// audioClips and audioAttackFilter restrict the run to the clips and
+// attacks whose names contain one of their comma-separated substrings, for
+// quick iterations on the failing cases ("" keeps all).
+var (
+	audioClips        = flag.String("audio-clips", "", "comma-separated substrings: only the clips whose names contain one")
+	audioAttackFilter = flag.String("audio-attacks", "", "comma-separated substrings: only the attacks whose names contain one (\"excerpt\" selects the 5-second excerpts)")
+)
+
+// matches reports whether filter is empty or name contains one of its
+// comma-separated substrings.
+func matches(filter, name string) bool {
+	if filter == "" {
+		return true
+	}
+	for _, f := range strings.Split(filter, ",") {
+		if f = strings.TrimSpace(f); f != "" && strings.Contains(name, f) {
+			return true
+		}
+	}
+	return false
+}
+
 // audioKey is the bench's watermark key (not a secret).
 var audioKey = []byte("aigclabel bench audio watermark key")
 
@@ -203,6 +225,9 @@ func audioAttacks() []audioAttack {
 func loadClips(dir string) ([]clip, error) {
 	var cs []clip
 	for _, n := range []string{"audio/speech_jfk_16k_mono.wav", "audio/music_c2pa_flac_44k_stereo.wav", "audio/music_c2pa_mp3src_44k_stereo_30s.wav", "c2pa/sample1.wav"} {
+		if !matches(*audioClips, filepath.Base(n)) {
+			continue
+		}
 		c, err := readWAV(filepath.Join(dir, n), filepath.Base(n))
 		if err != nil {
 			return nil, err
@@ -352,7 +377,7 @@ func runAudio(cfg *config) error {
 		var jobsList [][]job
 		for _, a := range attacks {
 			var js []job
-			if !have[a.tool] {
+			if !have[a.tool] || !matches(*audioAttackFilter, a.name) {
 				jobsList = append(jobsList, nil)
 				continue
 			}
@@ -373,6 +398,9 @@ func runAudio(cfg *config) error {
 		}
 		var ex []job
 		r := rand.New(rand.NewPCG(5, 5))
+		if !matches(*audioAttackFilter, "any 5-second excerpt") {
+			excerpts = 0
+		}
 		for i := range ms {
 			m := &ms[i]
 			if m.err != nil {
@@ -427,6 +455,9 @@ func runAudio(cfg *config) error {
 					continue
 				}
 			}
+			if len(rows[ai]) == 0 {
+				continue // filtered out
+			}
 			okN, wrong := 0, 0
 			var acc float64
 			var fails []string
@@ -439,7 +470,7 @@ func runAudio(cfg *config) error {
 				if x.ok {
 					okN++
 				} else {
-					fails = append(fails, x.name)
+					fails = append(fails, fmt.Sprintf("%s (%.0f%%)", x.name, 100*x.acc))
 				}
 				if x.wrong {
 					wrong++
