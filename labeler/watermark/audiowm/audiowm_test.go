@@ -283,3 +283,33 @@ func TestExcerpts(t *testing.T) {
 		})
 	}
 }
+
+// TestCapCost checks the cap against the sum it must meet, computed
+// directly, and the cases where nothing needs capping.
+func TestCapCost(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	costs := make([]float64, 500)
+	var sum float64
+	for i := range costs {
+		costs[i] = math.Exp(4 * r.NormFloat64()) // spread over decades, as units' energies are
+		sum += costs[i]
+	}
+	if c := capCost(costs, sum*1.01); c != -1 {
+		t.Errorf("budget above the sum: cap %g, want -1", c)
+	}
+	for _, share := range []float64{0.9, 0.5, 0.3} {
+		budget := share * sum
+		c := capCost(costs, budget)
+		var got float64
+		for _, x := range costs {
+			got += min(x, max(c, minShare*minShare*x))
+		}
+		if math.Abs(got-budget) > 1e-9*budget {
+			t.Errorf("share %.1f: capped sum %g, want %g", share, got, budget)
+		}
+	}
+	// Below the least share every unit makes: the cap is 0.
+	if c := capCost(costs, minShare*minShare*sum/2); c != 0 {
+		t.Errorf("budget below the floor: cap %g, want 0", c)
+	}
+}

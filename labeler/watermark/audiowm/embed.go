@@ -2,7 +2,6 @@ package audiowm
 
 import (
 	"math"
-	"sort"
 
 	"github.com/aigclabel/aigclabel/labeler/watermark/internal/fft"
 	"github.com/aigclabel/aigclabel/labeler/watermark/payload"
@@ -119,10 +118,10 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 				continue // silent side: left alone
 			}
 			f := ln(ea / eb)
-			// The bit's lattice is Step·m + dither + bit·Step/2.
-			off := u.dither + float64(code[u.bit])*Step/2
-			m := math.Round((f - off) / Step)
-			t := float64(m*Step) + off
+			// The bit's lattice is step·m + dither + bit·step/2.
+			off := u.dither + float64(code[u.bit])*u.step/2
+			m := math.Round((f - off) * u.inv)
+			t := float64(m*u.step) + off
 			tg[k][g] = target{true, t, f, unitCost(ea, eb, t-f)}
 			costs = append(costs, tg[k][g].cost)
 		}
@@ -147,9 +146,10 @@ func Embed(samples [][]float32, rate int, id uint64, key []byte, opts Options) e
 			for g := range tg[k] {
 				x := &tg[k][g]
 				if x.on && x.cost > cp {
-					// Move the unit part of the way: its cost falls
-					// with the square of the move.
-					x.t = x.f + float64((x.t-x.f)*math.Sqrt(cp/x.cost))
+					// Move the unit part of the way (at least
+					// minShare): its cost falls with the square of
+					// the move.
+					x.t = x.f + float64((x.t-x.f)*math.Sqrt(max(cp, minShare*minShare*x.cost)/x.cost))
 				}
 			}
 		}
@@ -276,10 +276,12 @@ func synthesize(s *stft, g [][halves]float64, tf *fft.Plan, win []float64, n8 in
 	return delta8
 }
 
-// costFactor is the measured ratio of the mark's power to the sum of its
-// units' unitCost (the corrections' overshoot and the leakage between
-// parts and slots make the mark dearer than the ideal split).
-var costFactor = 2.4
+// costFactor is the ratio of the mark's power to the sum of its units'
+// unitCost, measured at full strength on the corpus clips and synthetic
+// music (2.1 to 2.5): the corrections' overshoot and the leakage between
+// parts and slots make the mark dearer than the ideal split. Where it is
+// low, the final scaling makes up the difference.
+const costFactor = 2.4
 
 // unitCost is the energy (in slot-energy units) of moving a unit's
 // feature by d with the split that minimises it: the sides' log energies
@@ -289,31 +291,42 @@ func unitCost(ea, eb, d float64) float64 {
 	return float64(float64(ea*eb)/(ea+eb)) * float64(d*d) / 4
 }
 
-// capCost returns the cap C such that the sum over costs of min(c, C)
-// equals budget, or -1 when the costs fit the budget whole. Capping is
-// the cheapest way to keep most units on their lattice points: the cost
-// of a mark concentrates in a few loud units (vowels, a loud note), and
-// moving those only part of the way frees the budget for all others,
-// where a uniform weakening would leave every unit short of its point.
+// minShare is the least part of its move a capped unit makes: more than
+// half, so that unattacked it still reads right (at the lattice cell's
+// quarter a unit reads as an erasure); a unit that read wrong would vote
+// against its bit with the full weight of a loud unit.
+const minShare = 0.5
+
+// capCost returns the cap C such that the sum over costs c of
+// min(c, max(C, minShare²·c)) equals budget, or -1 when the costs fit the
+// budget whole. Capping is the cheapest way to keep most units on their
+// lattice points: the cost of a mark concentrates in a few loud units
+// (vowels, a loud note), and moving those only part of the way frees the
+// budget for all others, where a uniform weakening would leave every unit
+// short of its point.
 func capCost(costs []float64, budget float64) float64 {
-	var sum float64
+	var sum, top float64
 	for _, c := range costs {
 		sum += c
+		top = max(top, c)
 	}
 	if sum <= budget || len(costs) == 0 {
 		return -1
 	}
-	c := append([]float64(nil), costs...)
-	sort.Float64s(c)
-	// With the j cheapest whole and the rest capped at C:
-	// sum(c[:j]) + (n-j)·C = budget, with c[j-1] <= C <= c[j].
-	var below float64
-	for j := range c {
-		C := (budget - below) / float64(len(c)-j)
-		if C <= c[j] {
-			return C
+	// The sum grows with C: bisect (a fixed number of halvings, so the
+	// result is the same everywhere).
+	lo, hi := 0.0, top
+	for range 64 {
+		mid := (lo + hi) / 2
+		var s float64
+		for _, c := range costs {
+			s += min(c, max(mid, float64(minShare*minShare)*c))
 		}
-		below += c[j]
+		if s > budget {
+			hi = mid
+		} else {
+			lo = mid
+		}
 	}
-	return c[len(c)-1]
+	return lo
 }
