@@ -28,9 +28,10 @@
 // most), not by how much the host disagrees. The step grows with the unit's
 // frequency, from Step (0.5 nat) in the lowest group to TopStep (1.4) in the
 // highest: what a mark costs lies mostly in the low groups (speech formants,
-// music's fundamentals), while coarse coding (MP3 at 64 kbit/s) disturbs
-// every group about alike, so large steps where they are cheap buy
-// robustness at little cost. The change is a level change of parts by at most
+// music's fundamentals), so large steps in the upper groups, where they are
+// cheap, buy robustness at little cost (measured under MP3 at 64 kbit/s on
+// the corpus music: units above 1.5 kHz read 80-93% right, the two lowest
+// groups 62-77%). The change is a level change of parts by at most
 // step/2 nat in energy, split so that the side with less energy moves most
 // (which minimises the change's energy), within the signal's own spectrum,
 // where the signal masks it.
@@ -64,7 +65,8 @@
 // Options.SNR is a floor (default DefaultSNR = 32 dB), met as a budget:
 // Embed predicts each unit's cost and, when the whole mark would cost more
 // than the floor allows, caps the dearest units' moves (moving them at
-// least half of the way, so that they still read right unattacked) and
+// least half of the way, so that unattacked they read right or at worst
+// as an erasure) and
 // moves every other unit all the way. A mark's cost concentrates in a few
 // loud units, so this keeps most units on their lattice points where a
 // uniform weakening would leave all of them short (and a weakened unit
