@@ -337,7 +337,7 @@ func runAudio(cfg *config) error {
 	// Strength sweep: how much of the code survives, unattacked, when the
 	// mark is made weaker than the default.
 	if parts["strength"] {
-		fmt.Fprintln(out, "### Strength (SNR floor) against decoding, unattacked\n\nThe floor weakens (scales down) the mark where it costs more; the quantisation step is fixed.\n\n| SNR floor dB | exact decode | mean raw bit accuracy |\n|---|---|---|")
+		fmt.Fprintln(out, "### Strength (SNR floor) against decoding, unattacked\n\nThe floor caps the dearest units' moves where the mark costs more (and scales the mark down if that falls short); the quantisation steps are fixed.\n\n| SNR floor dB | exact decode | mean raw bit accuracy |\n|---|---|---|")
 		for _, floor := range []float64{32, 34, 36, 38, 40} {
 			okN, n := 0, 0
 			var acc float64
