@@ -220,7 +220,12 @@ func snrSame(a, b [][]float32) bool {
 
 // corpusClip reads the 30-s 44.1 kHz stereo music clip of the corpus.
 func corpusClip(t *testing.T) ([]byte, *wav.PCM) {
-	path := testenv.Corpus(t, "audio", "music_c2pa_mp3src_44k_stereo_30s.wav")
+	return corpusAudio(t, "music_c2pa_mp3src_44k_stereo_30s.wav")
+}
+
+// corpusAudio reads a WAV clip of the corpus's audio directory.
+func corpusAudio(t *testing.T, name string) ([]byte, *wav.PCM) {
+	path := testenv.Corpus(t, "audio", name)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -321,15 +326,7 @@ func TestCapCost(t *testing.T) {
 // chose the alignment decodes, through lame itself.
 func TestMP3Music(t *testing.T) {
 	lame := testenv.Tool(t, "lame")
-	path := testenv.Corpus(t, "audio", "music_c2pa_flac_44k_stereo.wav")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := wav.DecodePCM(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, p := corpusAudio(t, "music_c2pa_flac_44k_stereo.wav")
 	key := []byte("k4 aigclabel")
 	const id = 0x5ca1ab1e
 	if err := Embed(p.Samples, p.Rate, id, key, Options{}); err != nil {
