@@ -59,9 +59,13 @@
 // for the best wrong ones; fit and agreement together score it 4.1-12.2.
 // The best MaxCandidates alignments of a window are refined (2 ms, scale
 // ±0.00125) and decoded by the Viterbi decoder of package payload, and so
-// is the untouched alignment (scale 1, slots from the signal's start, its
-// best phase) when it is not among them, since codecs and resamplers keep
-// timing. Soft values are weighted by each unit's energy and
+// is the untouched alignment (scale 1, slots and period from the signal's
+// start) when it is not among them, since codecs and resamplers keep
+// timing: the agreement of repeats finds slots but is blind to the phase
+// (a wrong phase reads every repeat of a unit at the same wrong place),
+// which the fit alone decides, and on a mark weakened to an SNR floor of
+// 34-36 dB the fit can prefer a wrong phase. Soft values are weighted by
+// each unit's energy and
 // summed over repeated periods. Signals up to 12 s are searched whole;
 // longer ones in windows of 10 s every 5 s, so drift never accumulates, and
 // the soft values of the windows that sync are summed for one more decode.
@@ -97,8 +101,9 @@
 // cell is uniform, so its sign is a fair coin). Every choice the detector
 // makes before decoding (alignments, phases, which windows join the sum)
 // rests on statistics that flipping every read of one code bit leaves
-// unchanged (|soft|, products of reads of the same unit), so the signs
-// that reach the decoder stay fair coins. Detect makes at most
+// unchanged (|soft|, products of reads of the same unit) or is fixed in
+// advance (the untouched alignment), so the signs that reach the decoder
+// stay fair coins. Detect makes at most
 // MaxCandidates + 1 decodes per window (the best candidates and the
 // untouched alignment) plus one for the sum; a minute holds at most 12
 // windows, so the bound is 109 × 3.2e-10 ≈ 3.5e-8 per minute of audio.

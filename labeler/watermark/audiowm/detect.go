@@ -399,16 +399,17 @@ func (w *window) search() []alignment {
 }
 
 // untouched returns the alignment of a signal that kept the marked one's
-// timing (scale 1, slots on multiples of 1/4 s from the signal's start),
-// with its best phase, unless one of cands already is it. Codecs and
-// resamplers keep timing, and under the coarsest of them (MP3 at 64
-// kbit/s) this alignment can score below the best of the many wrong ones
-// while still decoding: it costs one decode per window.
+// timing whole: scale 1, slots on multiples of 1/4 s from the signal's
+// start and the period starting with it, unless one of cands already is
+// it. Codecs and resamplers keep timing, and under the coarsest of them
+// (MP3 at 64 kbit/s), or a mark weakened to a high SNR floor, this
+// alignment can score below the best of the many wrong ones while still
+// decoding: it costs one decode per window, and no choice.
 func (w *window) untouched(cands []alignment) (alignment, bool) {
 	k0 := math.Ceil(float64(w.w0) / framesPerSlot)
-	al := alignment{scale: 1, offset: float64(k0*framesPerSlot) - float64(w.w0)}
+	al := alignment{scale: 1, offset: float64(k0*framesPerSlot) - float64(w.w0), phase: int(k0) % periodSlots}
 	for _, c := range cands {
-		if c.scale == 1 && !c.speed && c.offset == al.offset {
+		if c.scale == 1 && !c.speed && c.offset == al.offset && c.phase == al.phase {
 			return al, false
 		}
 	}
@@ -416,7 +417,6 @@ func (w *window) untouched(cands []alignment) (alignment, bool) {
 	if w.tiles(1, al.offset) < periodSlots/2 {
 		return al, false
 	}
-	al.score, al.phase = w.score()
 	return al, true
 }
 
