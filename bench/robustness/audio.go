@@ -504,9 +504,10 @@ func runAudio(cfg *config) error {
 	fp, secs, dur := audioFalsePositives(clips, hours)
 	fmt.Fprintf(out, "### False positives\n\n%.1f hours of unmarked audio (corpus clips under volume, noise, cutting and excerpting, and synthetic white and pink noise, tones, chirps, clicks and silence at 8, 16 and 44.1 kHz), detector with the bench key: **%d false detections** (%.0f s on %d cores).\n", secs/3600, fp, dur.Seconds(), runtime.GOMAXPROCS(0))
 	// Windows of 10 s every 5 s: 12 per minute, each with up to
-	// MaxCandidates decodes, plus one decode of the windows' sum.
-	perMin := 60.0/5*audiowm.MaxCandidates + 1
-	fmt.Fprintf(out, "Analytic bound at the default threshold (%d of %d code bits in error, CRC-24): %.2g per decode; at most %d decodes per 10-s window, one window per 5 s, plus one decode of the windows' sum, so %.0f decodes and %.2g per minute of audio (target <= 1e-6).\n\n", payload.MaxBitErrors, payload.Bits, payload.FalsePositive(payload.MaxBitErrors), audiowm.MaxCandidates, perMin, perMin*payload.FalsePositive(payload.MaxBitErrors))
+	// MaxCandidates decodes of searched alignments and one of the
+	// untouched alignment, plus one decode of the windows' sum.
+	perMin := 60.0/5*(audiowm.MaxCandidates+1) + 1
+	fmt.Fprintf(out, "Analytic bound at the default threshold (%d of %d code bits in error, CRC-24): %.2g per decode; at most %d decodes per 10-s window (%d searched alignments and the untouched one), one window per 5 s, plus one decode of the windows' sum, so %.0f decodes and %.2g per minute of audio (target <= 1e-6).\n\n", payload.MaxBitErrors, payload.Bits, payload.FalsePositive(payload.MaxBitErrors), audiowm.MaxCandidates+1, audiowm.MaxCandidates, perMin, perMin*payload.FalsePositive(payload.MaxBitErrors))
 	return nil
 }
 
