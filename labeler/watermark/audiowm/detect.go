@@ -117,8 +117,8 @@ type window struct {
 	e      [][halves]float64
 	f, wt  [][units]float64 // outer log ratio and weight per slot and group
 	starts []float64
-	ref    float64 // mean part energy of the current tiles
-	fit    [][periodSlots][2]float64
+	ref    float64                       // mean part energy of the current tiles
+	fit    [][periodSlots][3]float64     // fit sum, its weights², Σ(weighted soft)²
 	sv     [][periodSlots][units]float64 // weighted soft values per slot and period slot
 }
 
@@ -264,13 +264,13 @@ func (w *window) read(k, q int, fn func(u *unit, s, wt float64)) {
 func (w *window) score() (float64, int) {
 	K := len(w.e)
 	if cap(w.fit) < K {
-		w.fit = make([][periodSlots][2]float64, K)
+		w.fit = make([][periodSlots][3]float64, K)
 		w.sv = make([][periodSlots][units]float64, K)
 	}
 	w.fit, w.sv = w.fit[:K], w.sv[:K]
 	for k := 0; k < K; k++ {
 		for q := 0; q < periodSlots; q++ {
-			var s1, s2 float64
+			var s1, s2, s3 float64
 			sv := &w.sv[k][q]
 			for g := range w.l.u[q] {
 				wt := w.wt[k][g]
@@ -280,11 +280,30 @@ func (w *window) score() (float64, int) {
 				}
 				u := &w.l.u[q][g]
 				s := soft(u.position(float64(u.sign * w.f[k][g])))
-				sv[g] = float64(wt * s)
+				x := float64(wt * s)
+				sv[g] = x
 				s1 += float64(wt * (math.Abs(s) - 0.5))
 				s2 += float64(wt * wt)
+				s3 += float64(x * x)
 			}
-			w.fit[k][q] = [2]float64{s1, s2}
+			w.fit[k][q] = [3]float64{s1, s2, s3}
+		}
+	}
+	// Repeats: the slots k0, k0+16, ... (k0 < reps) read the same units.
+	// The sum of the products of distinct pairs is (S² - Σx²)/2 with S =
+	// Σx; a product of two independent soft values has variance 1/9 times
+	// the weights squared, which do not depend on the phase.
+	reps := max(0, min(periodSlots, K-periodSlots))
+	var pv float64
+	for k0 := 0; k0 < reps; k0++ {
+		for g := 0; g < units; g++ {
+			var W, W4 float64
+			for k := k0; k < K; k += periodSlots {
+				wt2 := float64(w.wt[k][g] * w.wt[k][g])
+				W += wt2
+				W4 += float64(wt2 * wt2)
+			}
+			pv += float64(W*W) - W4
 		}
 	}
 	best, bp := math.Inf(-1), 0
@@ -300,31 +319,22 @@ func (w *window) score() (float64, int) {
 		}
 		// |soft| is uniform on [0, 1] without a mark: variance 1/12.
 		sc := s1 / math.Sqrt(s2/12)
-		// Repeats: the slots k, k+16, ... read the same units. The sum of
-		// the products of distinct pairs is (S² - Σx²)/2 with S = Σx; a
-		// product of two independent soft values has variance 1/9 (times
-		// the weights squared).
-		var pn, pv float64
-		for k0 := 0; k0 < min(K, periodSlots); k0++ {
-			if k0+periodSlots >= K {
-				break // no repeat
-			}
-			q := (k0 + ph) % periodSlots
-			for g := 0; g < units; g++ {
-				var S, Q, W, W4 float64
-				for k := k0; k < K; k += periodSlots {
-					x, wt := w.sv[k][q][g], w.wt[k][g]
-					S += x
-					Q += float64(x * x)
-					wt2 := float64(wt * wt)
-					W += wt2
-					W4 += float64(wt2 * wt2)
-				}
-				pn += float64(S*S) - Q
-				pv += float64(W*W) - W4
-			}
-		}
 		if pv > 0 {
+			var pn float64
+			for k0 := 0; k0 < reps; k0++ {
+				q := (k0 + ph) % periodSlots
+				var S [units]float64
+				for k := k0; k < K; k += periodSlots {
+					row := &w.sv[k][q]
+					for g, x := range row {
+						S[g] += x
+					}
+					pn -= w.fit[k][q][2]
+				}
+				for _, x := range S {
+					pn += float64(x * x)
+				}
+			}
 			// pn and pv are twice the sum and its variance times 9.
 			sc = (sc + float64(pn/2)/math.Sqrt(float64(pv/2)/9)) / math.Sqrt2
 		}
