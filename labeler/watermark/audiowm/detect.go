@@ -455,6 +455,7 @@ func windows(nf int) [][2]int {
 type pick struct {
 	w  *window
 	al alignment
+	ok bool // the alignment's soft values decoded
 }
 
 // scan searches every window: it decodes each window's best candidates and
@@ -483,7 +484,7 @@ func scan(samples [][]float32, rate int, key []byte) (Result, []float64, []pick)
 		if len(cands) == 0 {
 			continue
 		}
-		chosen := cands[0]
+		chosen, ok := cands[0], false
 		tried := cands[:min(MaxCandidates, len(cands))]
 		if al, ok := w.untouched(tried); ok {
 			tried = append(tried[:len(tried):len(tried)], al)
@@ -501,11 +502,11 @@ func scan(samples [][]float32, rate int, key []byte) (Result, []float64, []pick)
 				}
 			}
 			if decode(soft) {
-				chosen = al
+				chosen, ok = al, true
 				break
 			}
 		}
-		picks = append(picks, pick{w, chosen})
+		picks = append(picks, pick{w, chosen, ok})
 	}
 	if !synced(total) {
 		total = all
@@ -547,12 +548,15 @@ func Detect(samples [][]float32, rate int, key []byte) (Result, error) {
 	// Localisation: per second, the weighted correlation of the units'
 	// soft values with the payload's codeword, as a z-score (a soft value
 	// is uniform on [-1, 1] without the mark: variance 1/3), read under the
-	// alignment of the best-synced window that covers the second.
+	// alignment of the window that covers the second whose alignment
+	// decoded (a window may decode under the untouched alignment, which
+	// is not scored), else the best-synced one.
 	code := payload.Encode(res.Payload)
 	n := len(samples[0])
 	secs := (n + rate - 1) / rate
 	z := make([]float64, secs)
 	best := make([]float64, secs)
+	bestOK := make([]bool, secs)
 	for i := range best {
 		best[i] = math.Inf(-1)
 	}
@@ -575,8 +579,8 @@ func Detect(samples [][]float32, rate int, key []byte) (Result, error) {
 			})
 		}
 		for sec := range sw {
-			if w2[sec] > 0 && al.score > best[sec] {
-				best[sec] = al.score
+			if w2[sec] > 0 && (p.ok && !bestOK[sec] || p.ok == bestOK[sec] && al.score > best[sec]) {
+				best[sec], bestOK[sec] = al.score, p.ok
 				z[sec] = sw[sec] / math.Sqrt(w2[sec]/3)
 			}
 		}
