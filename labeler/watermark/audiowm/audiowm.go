@@ -63,9 +63,11 @@
 // start) when it is not among them, since codecs and resamplers keep
 // timing: the agreement of repeats finds slots but barely tells phases
 // apart (a wrong phase reads every repeat of a unit at the same wrong
-// place, so they agree too), and on a mark weakened to an SNR floor of
-// 34-36 dB the score preferred a wrong phase at the right slots in 4 of
-// 8 clips and keys measured. Soft values are weighted by
+// place, so they agree too). Measured on marks weakened to SNR floors of
+// 34-36 dB (two keys), the best-scored alignment of the two 10-s clips was
+// wrong in 6 of 8 cases, once the right slots with a wrong phase, while
+// the untouched alignment read 85-97% of the code bits right. Soft values
+// are weighted by
 // each unit's energy and summed over repeated periods. Signals up to 12 s
 // are searched whole; longer ones in windows of 10 s every 5 s, so drift
 // never accumulates, and the soft values of the windows that sync are
