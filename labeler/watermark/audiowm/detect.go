@@ -29,15 +29,15 @@ const (
 	maxBin       = 250  // highest bin a scaled band reaches
 	// ramp is the rise and fall of a slot's weights over frames (64 ms).
 	ramp = 8
-	// minSync is the lattice fit a window's best alignment needs for its
-	// soft values to join the sum over windows (unmarked windows score
-	// about 4 at best).
+	// minSync is the score a window's best alignment needs for its soft
+	// values to join the sum over windows (the best alignments of
+	// unmarked corpus windows scored 3.7-5.3 with six keys).
 	minSync = 6
 )
 
 // alignment is one hypothesis about where the slots are.
 type alignment struct {
-	score  float64 // lattice fit, about N(0,1) without a mark
+	score  float64 // synchronisation statistic, about N(0,1) without a mark
 	scale  float64 // slot duration relative to the marked signal's
 	speed  bool    // band edges scaled too
 	offset float64 // first slot's start, frames after the window start
@@ -121,8 +121,9 @@ type window struct {
 	e        [][halves]float64
 	f, wt    [][units]float64 // outer log ratio and weight per slot and group
 	starts   []float64
-	ref      float64 // mean part energy of the current tiles
-	fit      [][periodSlots][2]float64
+	ref      float64                       // mean part energy of the current tiles
+	fit      [][periodSlots][3]float64     // fit sum, its weights², Σ(weighted soft)²
+	sv       [][periodSlots][units]float64 // weighted soft values per slot and period slot
 }
 
 // prepare fills w.cum with the prefix sums over frames of half-band
@@ -259,29 +260,68 @@ func (w *window) read(k, q int, fn func(u *unit, s, wt float64)) {
 	}
 }
 
-// score returns the best phase's lattice fit of the current tiles: for
-// every phase, the weighted sum of |soft| - 1/2 (0 on average without a
-// mark, since the lattice position is then uniform) over its standard
-// deviation.
+// score returns the best phase's synchronisation statistic for the current
+// tiles, the sum of two statistics that are about N(0,1) without a mark
+// and uncorrelated, over √2:
+//
+//   - the lattice fit: the weighted sum of |soft| - 1/2 (0 on average
+//     without a mark, since the lattice position is then uniform) over its
+//     standard deviation;
+//   - the agreement of repeats: the weighted sum, over every pair of reads
+//     of the same unit in different periods, of the product of their soft
+//     values (0 on average without a mark: independent, uniform on
+//     [-1, 1]), over its standard deviation.
+//
+// The fit needs units close to their lattice points; coarse coding (MP3 at
+// 64 kbit/s) spreads them until a read's |soft| says little, while its
+// sign still says much (80-90% right): agreement is several times the
+// stronger statistic there, and the fit the stronger one on short
+// excerpts, which hold few repeats. Both are blind to the code's signs:
+// flipping every read of one code bit changes neither (see the package's
+// false-positive argument).
 func (w *window) score() (float64, int) {
 	K := len(w.e)
 	if cap(w.fit) < K {
-		w.fit = make([][periodSlots][2]float64, K)
+		w.fit = make([][periodSlots][3]float64, K)
+		w.sv = make([][periodSlots][units]float64, K)
 	}
-	w.fit = w.fit[:K]
+	w.fit, w.sv = w.fit[:K], w.sv[:K]
 	for k := 0; k < K; k++ {
 		for q := 0; q < periodSlots; q++ {
-			var s1, s2 float64
+			var s1, s2, s3 float64
+			sv := &w.sv[k][q]
 			for g := range w.l.u[q] {
 				wt := w.wt[k][g]
 				if wt == 0 {
+					sv[g] = 0
 					continue
 				}
 				u := &w.l.u[q][g]
-				s1 += float64(wt * (math.Abs(soft(u.position(float64(u.sign*w.f[k][g])))) - 0.5))
+				s := soft(u.position(float64(u.sign * w.f[k][g])))
+				x := float64(wt * s)
+				sv[g] = x
+				s1 += float64(wt * (math.Abs(s) - 0.5))
 				s2 += float64(wt * wt)
+				s3 += float64(x * x)
 			}
-			w.fit[k][q] = [2]float64{s1, s2}
+			w.fit[k][q] = [3]float64{s1, s2, s3}
+		}
+	}
+	// Repeats: the slots k0, k0+16, ... (k0 < reps) read the same units.
+	// The sum of the products of distinct pairs is (S² - Σx²)/2 with S =
+	// Σx; a product of two independent soft values has variance 1/9 times
+	// the weights squared, which do not depend on the phase.
+	reps := max(0, min(periodSlots, K-periodSlots))
+	var pv float64
+	for k0 := 0; k0 < reps; k0++ {
+		for g := 0; g < units; g++ {
+			var W, W4 float64
+			for k := k0; k < K; k += periodSlots {
+				wt2 := float64(w.wt[k][g] * w.wt[k][g])
+				W += wt2
+				W4 += float64(wt2 * wt2)
+			}
+			pv += float64(W*W) - W4
 		}
 	}
 	best, bp := math.Inf(-1), 0
@@ -296,7 +336,27 @@ func (w *window) score() (float64, int) {
 			continue
 		}
 		// |soft| is uniform on [0, 1] without a mark: variance 1/12.
-		if sc := s1 / math.Sqrt(s2/12); sc > best {
+		sc := s1 / math.Sqrt(s2/12)
+		if pv > 0 {
+			var pn float64
+			for k0 := 0; k0 < reps; k0++ {
+				q := (k0 + ph) % periodSlots
+				var S [units]float64
+				for k := k0; k < K; k += periodSlots {
+					row := &w.sv[k][q]
+					for g, x := range row {
+						S[g] += x
+					}
+					pn -= w.fit[k][q][2]
+				}
+				for _, x := range S {
+					pn += float64(x * x)
+				}
+			}
+			// pn and pv are twice the sum and its variance times 9.
+			sc = (sc + float64(pn/2)/math.Sqrt(float64(pv/2)/9)) / math.Sqrt2
+		}
+		if sc > best {
 			best, bp = sc, ph
 		}
 	}
@@ -366,6 +426,28 @@ func (w *window) search() []alignment {
 	return best
 }
 
+// untouched returns the alignment of a signal that kept the marked one's
+// timing whole: scale 1, slots on multiples of 1/4 s from the signal's
+// start and the period starting with it, unless one of cands already is
+// it. Codecs and resamplers keep timing, and under the coarsest of them
+// (MP3 at 64 kbit/s), or a mark weakened to a high SNR floor, this
+// alignment can score below the best of the many wrong ones while still
+// decoding: it costs one decode per window, and no choice.
+func (w *window) untouched(cands []alignment) (alignment, bool) {
+	k0 := math.Ceil(float64(w.w0) / framesPerSlot)
+	al := alignment{scale: 1, offset: float64(k0*framesPerSlot) - float64(w.w0), phase: int(k0) % periodSlots}
+	for _, c := range cands {
+		if c.scale == 1 && !c.speed && c.offset == al.offset && c.phase == al.phase {
+			return al, false
+		}
+	}
+	w.prepare(1, false)
+	if w.tiles(1, al.offset) < periodSlots/2 {
+		return al, false
+	}
+	return al, true
+}
+
 // fineScales are the scale refinements tried around a candidate: drift
 // over a 10-s window stays below 2.5 ms.
 var fineScales = []float64{0, -0.00125, -0.000625, 0.000625, 0.00125}
@@ -391,6 +473,7 @@ func windows(nf int) [][2]int {
 type pick struct {
 	w  *window
 	al alignment
+	ok bool // the alignment's soft values decoded
 }
 
 // scan searches every window: it decodes each window's best candidates and
@@ -419,8 +502,12 @@ func scan(samples [][]float32, rate int, key []byte) (Result, []float64, []pick)
 		if len(cands) == 0 {
 			continue
 		}
-		chosen := cands[0]
-		for i, al := range cands[:min(MaxCandidates, len(cands))] {
+		chosen, ok := cands[0], false
+		tried := cands[:min(MaxCandidates, len(cands))]
+		if al, ok := w.untouched(tried); ok {
+			tried = append(tried[:len(tried):len(tried)], al)
+		}
+		for i, al := range tried {
 			w.apply(al)
 			soft := make([]float64, payload.Bits)
 			w.soft(al.phase, soft)
@@ -433,11 +520,11 @@ func scan(samples [][]float32, rate int, key []byte) (Result, []float64, []pick)
 				}
 			}
 			if decode(soft) {
-				chosen = al
+				chosen, ok = al, true
 				break
 			}
 		}
-		picks = append(picks, pick{w, chosen})
+		picks = append(picks, pick{w, chosen, ok})
 	}
 	if !synced(total) {
 		total = all
@@ -479,12 +566,15 @@ func Detect(samples [][]float32, rate int, key []byte) (Result, error) {
 	// Localisation: per second, the weighted correlation of the units'
 	// soft values with the payload's codeword, as a z-score (a soft value
 	// is uniform on [-1, 1] without the mark: variance 1/3), read under the
-	// alignment of the best-synced window that covers the second.
+	// alignment of the window that covers the second whose alignment
+	// decoded (a window may decode under the untouched alignment, which
+	// is not scored), else the best-synced one.
 	code := payload.Encode(res.Payload)
 	n := len(samples[0])
 	secs := (n + rate - 1) / rate
 	z := make([]float64, secs)
 	best := make([]float64, secs)
+	bestOK := make([]bool, secs)
 	for i := range best {
 		best[i] = math.Inf(-1)
 	}
@@ -507,8 +597,8 @@ func Detect(samples [][]float32, rate int, key []byte) (Result, error) {
 			})
 		}
 		for sec := range sw {
-			if w2[sec] > 0 && al.score > best[sec] {
-				best[sec] = al.score
+			if w2[sec] > 0 && (p.ok && !bestOK[sec] || p.ok == bestOK[sec] && al.score > best[sec]) {
+				best[sec], bestOK[sec] = al.score, p.ok
 				z[sec] = sw[sec] / math.Sqrt(w2[sec]/3)
 			}
 		}
