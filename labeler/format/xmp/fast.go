@@ -32,12 +32,12 @@ const (
 )
 
 type fastElem struct {
-	qname             []byte
-	kind              int
-	rec               int // index in fastInfo.recs for collectRecord
-	tagStart, tagEnd  int
-	nDecls            int // declarations in scope before the element's own
-	selfClose, target bool
+	qname            []byte
+	kind             int
+	rec              int // index in fastInfo.recs for collectRecord
+	tagStart, tagEnd int
+	nDecls           int // declarations in scope before the element's own
+	selfClose        bool
 }
 
 type fastDecl struct {
@@ -382,12 +382,6 @@ func (fi *fastInfo) startTag(off int) (int, bool) {
 		}
 	case string(space) == nsExif && string(local) == "UserComment":
 		el.kind = collectUserComment
-	case string(local) == "DigitalSourceType":
-		el.kind = collectSourceType
-	case string(space) == nsTIFF && string(local) == "Orientation":
-		el.kind = collectOrientation
-	case string(space) == nsXMP && string(local) == "CreatorTool", string(space) == nsTIFF && string(local) == "Software":
-		el.kind = collectGenerator
 	case string(space) == nsRDF && (string(local) == "Description" || string(local) == "RDF"):
 		t := &fi.rdf
 		if string(local) == "Description" {

@@ -66,7 +66,7 @@ func newPlan(n int) *Plan {
 	}
 	p.tsi = make([]float64, len(p.ts))
 	for i, v := range p.ts {
-		p.tsi[i] = -1 * v
+		p.tsi[i] = -v
 	}
 	return p
 }
