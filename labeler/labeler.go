@@ -193,10 +193,9 @@ func AppendLabel(ctx context.Context, dst, in []byte, opts Options) (Result, err
 		if err := verifyRecord(codec, out[len(dst):], rec); err != nil {
 			return Result{}, err
 		}
-		switch {
-		case res.Steps == nil && opts.Seal == nil:
+		if res.Steps == nil && opts.Seal == nil {
 			res.Steps = metadataSteps[:]
-		default:
+		} else {
 			res.Steps = append(res.Steps, "metadata")
 			if opts.Seal != nil {
 				res.Steps = append(res.Steps, "seal")

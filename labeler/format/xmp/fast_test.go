@@ -11,7 +11,7 @@ import (
 
 // checkFast asserts that, when the fast walk reads p, it finds what Parse
 // finds (records, insertion targets, the free prefix), and that
-// AppendUpdate and Records agree with Update and Collect. It reports
+// AppendUpdate and AddRecords agree with Update and Collect. It reports
 // whether the fast walk read p.
 func checkFast(t *testing.T, p []byte) bool {
 	t.Helper()

@@ -504,7 +504,7 @@ func scan(samples [][]float32, rate int, key []byte) (Result, []float64, []pick)
 		}
 		chosen, ok := cands[0], false
 		tried := cands[:min(MaxCandidates, len(cands))]
-		if al, ok := w.untouched(tried); ok {
+		if al, extra := w.untouched(tried); extra {
 			tried = append(tried[:len(tried):len(tried)], al)
 		}
 		for i, al := range tried {
